@@ -1,0 +1,108 @@
+package com.marketcast.odds;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/** The job's options (PROTOCOL section 6), given on the command line as {@code --key value}. */
+public final class OddsOptions {
+    private OddsOptions() {}
+
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            ConfigOptions.key("bootstrap-servers")
+                    .stringType()
+                    .defaultValue("localhost:9092")
+                    .withDescription("Kafka bootstrap servers.");
+
+    public static final ConfigOption<String> REDIS =
+            ConfigOptions.key("redis")
+                    .stringType()
+                    .defaultValue("redis://localhost:6379")
+                    .withDescription("Redis URI the pub-sub channels and market mirror are written to.");
+
+    public static final ConfigOption<Integer> PARALLELISM =
+            ConfigOptions.key("parallelism")
+                    .intType()
+                    .noDefaultValue()
+                    .withDescription("Job parallelism; the cluster's parallelism.default when absent.");
+
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            ConfigOptions.key("checkpoint-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription("Checkpoint interval; Kafka offsets are committed on each checkpoint.");
+
+    public static final ConfigOption<Duration> CHANNEL_TTL =
+            ConfigOptions.key("channel-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription("A channel with no command for this long is expired as if it had disconnected.");
+
+    public static final ConfigOption<String> UPDATES_TOPIC =
+            ConfigOptions.key("updates-topic")
+                    .stringType()
+                    .defaultValue("market-updates")
+                    .withDescription("The data topic of market updates, keyed by market id.");
+
+    public static final ConfigOption<String> COMMANDS_TOPIC =
+            ConfigOptions.key("commands-topic")
+                    .stringType()
+                    .defaultValue("stream-commands")
+                    .withDescription("The command topic, keyed by channel id.");
+
+    public static final ConfigOption<String> DEAD_LETTERS_TOPIC =
+            ConfigOptions.key("dead-letters-topic")
+                    .stringType()
+                    .defaultValue("dead-letters")
+                    .withDescription("Where records that fail validation go, with a reason.");
+
+    public static final ConfigOption<String> GROUP_ID =
+            ConfigOptions.key("group-id")
+                    .stringType()
+                    .defaultValue("marketcast-odds")
+                    .withDescription(
+                            "Kafka consumer group. The sources start from its committed offsets"
+                                    + " (earliest when it has none) and commit on checkpoints.");
+
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES =
+            ConfigOptions.key("max-record-bytes")
+                    .intType()
+                    .defaultValue(64 * 1024)
+                    .withDescription("Larger update or command records are dead-lettered unparsed.");
+
+    public static final ConfigOption<Integer> REDIS_BATCH_SIZE =
+            ConfigOptions.key("redis-batch-size")
+                    .intType()
+                    .defaultValue(512)
+                    .withDescription("Redis commands per pipelined batch.");
+
+    public static final ConfigOption<Duration> REDIS_FLUSH_INTERVAL =
+            ConfigOptions.key("redis-flush-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(5))
+                    .withDescription("Longest time a Redis command waits in the sink's buffer.");
+
+    public static final ConfigOption<Integer> REDIS_MAX_BUFFERED =
+            ConfigOptions.key("redis-max-buffered")
+                    .intType()
+                    .defaultValue(20_000)
+                    .withDescription("Redis commands buffered per sink writer before the job backpressures.");
+
+    /** Every option, for the unknown-option check and the README table. */
+    public static final List<ConfigOption<?>> ALL =
+            List.of(
+                    BOOTSTRAP_SERVERS,
+                    REDIS,
+                    PARALLELISM,
+                    CHECKPOINT_INTERVAL,
+                    CHANNEL_TTL,
+                    UPDATES_TOPIC,
+                    COMMANDS_TOPIC,
+                    DEAD_LETTERS_TOPIC,
+                    GROUP_ID,
+                    MAX_RECORD_BYTES,
+                    REDIS_BATCH_SIZE,
+                    REDIS_FLUSH_INTERVAL,
+                    REDIS_MAX_BUFFERED);
+}

@@ -1,0 +1,89 @@
+package com.marketcast.odds;
+
+import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.channels.ChannelRegistry;
+import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.ingest.CommandParser;
+import com.marketcast.odds.ingest.DeadLetter;
+import com.marketcast.odds.ingest.MarketUpdateParser;
+import com.marketcast.odds.ingest.ParseRecords;
+import com.marketcast.odds.ingest.RawRecord;
+import com.marketcast.odds.markets.MarketInput;
+import com.marketcast.odds.markets.MarketReducer;
+import com.marketcast.odds.model.Command;
+import com.marketcast.odds.model.MarketUpdate;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The odds job's topology, in data-flow order:
+ *
+ * <pre>
+ *  market-updates ─ parse ───────────────────────────────┐
+ *                                                        ├─ keyBy(market) ─ MarketReducer ─ Redis
+ *  stream-commands ─ parse ─ keyBy(channel) ─ ChannelRegistry ─┘
+ *  (parse failures) ───────────────────────────────────────────────────────── dead-letters
+ * </pre>
+ *
+ * <p>Sources and sinks are parameters, so tests run the same topology with their own.
+ */
+public final class OddsPipeline {
+    private OddsPipeline() {}
+
+    public static void define(
+            StreamExecutionEnvironment env,
+            Source<RawRecord, ?, ?> updatesSource,
+            Source<RawRecord, ?, ?> commandsSource,
+            Sink<RedisWrite> redisSink,
+            Sink<DeadLetter> deadLetterSink,
+            OddsSettings settings) {
+        TypeInformation<MarketInput> marketInput = TypeInformation.of(MarketInput.class);
+
+        SingleOutputStreamOperator<MarketUpdate> updates =
+                env.fromSource(updatesSource, WatermarkStrategy.noWatermarks(), Descriptors.UPDATES_SOURCE)
+                        .uid(Descriptors.UPDATES_SOURCE)
+                        .process(new ParseRecords<>(new MarketUpdateParser(settings.maxRecordBytes())))
+                        .returns(MarketUpdate.class)
+                        .uid(Descriptors.PARSE_UPDATES)
+                        .name(Descriptors.PARSE_UPDATES);
+
+        SingleOutputStreamOperator<Command> commands =
+                env.fromSource(commandsSource, WatermarkStrategy.noWatermarks(), Descriptors.COMMANDS_SOURCE)
+                        .uid(Descriptors.COMMANDS_SOURCE)
+                        .process(new ParseRecords<>(new CommandParser(settings.maxRecordBytes())))
+                        .returns(Command.class)
+                        .uid(Descriptors.PARSE_COMMANDS)
+                        .name(Descriptors.PARSE_COMMANDS);
+
+        DataStream<MarketWork> work =
+                commands.keyBy(command -> command.channelId)
+                        .process(new ChannelRegistry(settings.channelTtl()))
+                        .returns(MarketWork.class)
+                        .uid(Descriptors.CHANNEL_REGISTRY)
+                        .name(Descriptors.CHANNEL_REGISTRY);
+
+        updates.map(MarketInput::of)
+                .returns(marketInput)
+                .name("updates-as-market-input")
+                .union(work.map(MarketInput::of).returns(marketInput).name("work-as-market-input"))
+                .keyBy(MarketInput::marketId)
+                .process(new MarketReducer())
+                .returns(RedisWrite.class)
+                .uid(Descriptors.MARKET_REDUCER)
+                .name(Descriptors.MARKET_REDUCER)
+                .sinkTo(redisSink)
+                .uid(Descriptors.REDIS_SINK)
+                .name(Descriptors.REDIS_SINK);
+
+        updates.getSideOutput(Descriptors.DEAD_LETTERS)
+                .union(commands.getSideOutput(Descriptors.DEAD_LETTERS))
+                .sinkTo(deadLetterSink)
+                .uid(Descriptors.DEAD_LETTER_SINK)
+                .name(Descriptors.DEAD_LETTER_SINK);
+    }
+}

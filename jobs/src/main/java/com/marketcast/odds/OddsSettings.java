@@ -1,0 +1,201 @@
+package com.marketcast.odds;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * The job's options, read once and validated: a bad or unknown option fails start-up with a
+ * message naming it.
+ */
+public final class OddsSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String bootstrapServers;
+    private final String redisUri;
+    private final Integer parallelism;
+    private final Duration checkpointInterval;
+    private final Duration channelTtl;
+    private final String updatesTopic;
+    private final String commandsTopic;
+    private final String deadLettersTopic;
+    private final String groupId;
+    private final int maxRecordBytes;
+    private final int redisBatchSize;
+    private final Duration redisFlushInterval;
+    private final int redisMaxBuffered;
+
+    private OddsSettings(Configuration conf) {
+        bootstrapServers = nonBlank(conf, OddsOptions.BOOTSTRAP_SERVERS);
+        redisUri = nonBlank(conf, OddsOptions.REDIS);
+        parallelism = read(conf, OddsOptions.PARALLELISM);
+        checkpointInterval = read(conf, OddsOptions.CHECKPOINT_INTERVAL);
+        channelTtl = read(conf, OddsOptions.CHANNEL_TTL);
+        updatesTopic = nonBlank(conf, OddsOptions.UPDATES_TOPIC);
+        commandsTopic = nonBlank(conf, OddsOptions.COMMANDS_TOPIC);
+        deadLettersTopic = nonBlank(conf, OddsOptions.DEAD_LETTERS_TOPIC);
+        groupId = nonBlank(conf, OddsOptions.GROUP_ID);
+        maxRecordBytes = read(conf, OddsOptions.MAX_RECORD_BYTES);
+        redisBatchSize = read(conf, OddsOptions.REDIS_BATCH_SIZE);
+        redisFlushInterval = read(conf, OddsOptions.REDIS_FLUSH_INTERVAL);
+        redisMaxBuffered = read(conf, OddsOptions.REDIS_MAX_BUFFERED);
+
+        require(parallelism == null || parallelism > 0, OddsOptions.PARALLELISM, "must be positive");
+        require(checkpointInterval.toMillis() >= 10, OddsOptions.CHECKPOINT_INTERVAL, "must be at least 10ms");
+        require(channelTtl.toMillis() >= 1000, OddsOptions.CHANNEL_TTL, "must be at least 1s");
+        require(maxRecordBytes >= 1024, OddsOptions.MAX_RECORD_BYTES, "must be at least 1024");
+        require(redisBatchSize > 0, OddsOptions.REDIS_BATCH_SIZE, "must be positive");
+        require(redisFlushInterval.toMillis() > 0, OddsOptions.REDIS_FLUSH_INTERVAL, "must be at least 1ms");
+        require(redisMaxBuffered >= redisBatchSize, OddsOptions.REDIS_MAX_BUFFERED, "must be at least redis-batch-size");
+        require(redisUri.startsWith("redis://") || redisUri.startsWith("rediss://"), OddsOptions.REDIS,
+                "must be a redis:// or rediss:// URI, got '" + redisUri + "'");
+        try {
+            URI uri = URI.create(redisUri);
+            require(uri.getHost() != null, OddsOptions.REDIS, "has no host: '" + redisUri + "'");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Option 'redis' is not a URI: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads {@code --key value} arguments; unknown keys are an error, not silently ignored. */
+    public static OddsSettings fromArgs(String[] args) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("Expected an option like --key value, got '" + arg + "'");
+            }
+            String key = arg.substring(2);
+            if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                throw new IllegalArgumentException("Option '" + key + "' needs a value");
+            }
+            values.put(key, args[++i]);
+        }
+        return fromMap(values);
+    }
+
+    public static OddsSettings fromMap(Map<String, String> values) {
+        Set<String> known = OddsOptions.ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
+        for (String key : values.keySet()) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException(
+                        "Unknown option '" + key + "'; known options: " + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
+        return new OddsSettings(Configuration.fromMap(values));
+    }
+
+    public static OddsSettings defaults() {
+        return fromMap(Map.of());
+    }
+
+    private static <T> T read(Configuration conf, ConfigOption<T> option) {
+        try {
+            return conf.get(option);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "Option '" + option.key() + "' has an invalid value: " + rootMessage(e), e);
+        }
+    }
+
+    private static String nonBlank(Configuration conf, ConfigOption<String> option) {
+        String value = read(conf, option);
+        require(value != null && !value.isBlank(), option, "must not be empty");
+        return value.trim();
+    }
+
+    private static void require(boolean ok, ConfigOption<?> option, String problem) {
+        if (!ok) {
+            throw new IllegalArgumentException("Option '" + option.key() + "' " + problem);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String redisUri() {
+        return redisUri;
+    }
+
+    public OptionalInt parallelism() {
+        return parallelism == null ? OptionalInt.empty() : OptionalInt.of(parallelism);
+    }
+
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    public Duration channelTtl() {
+        return channelTtl;
+    }
+
+    public String updatesTopic() {
+        return updatesTopic;
+    }
+
+    public String commandsTopic() {
+        return commandsTopic;
+    }
+
+    public String deadLettersTopic() {
+        return deadLettersTopic;
+    }
+
+    public String groupId() {
+        return groupId;
+    }
+
+    public int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    public int redisBatchSize() {
+        return redisBatchSize;
+    }
+
+    public Duration redisFlushInterval() {
+        return redisFlushInterval;
+    }
+
+    public int redisMaxBuffered() {
+        return redisMaxBuffered;
+    }
+
+    @Override
+    public String toString() {
+        return "bootstrap-servers="
+                + bootstrapServers
+                + " redis="
+                + redisUri
+                + " parallelism="
+                + (parallelism == null ? "(cluster default)" : parallelism)
+                + " checkpoint-interval="
+                + checkpointInterval
+                + " channel-ttl="
+                + channelTtl
+                + " topics="
+                + updatesTopic
+                + ","
+                + commandsTopic
+                + ","
+                + deadLettersTopic
+                + " group-id="
+                + groupId;
+    }
+}

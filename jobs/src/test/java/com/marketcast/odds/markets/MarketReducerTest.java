@@ -1,0 +1,343 @@
+package com.marketcast.odds.markets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.channels.WorkType;
+import com.marketcast.odds.model.MarketStatus;
+import com.marketcast.odds.model.MarketUpdate;
+import com.marketcast.odds.model.OddsFormat;
+import com.marketcast.odds.model.SelectionPrice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MarketReducerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KeyedOneInputStreamOperatorTestHarness<String, MarketInput, RedisWrite> harness;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = newHarness(null, false);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void dataFirstThenSubscribeAndBeginGivesSnapshotThenDeltas() throws Exception {
+        update("m1", 1, null, "home", 1.85, "away", 2.10);
+        assertThat(drain()).extracting(MarketReducerTest::describe).containsExactly("SET market:m1");
+
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, false));
+        assertThat(drain()).isEmpty(); // nothing before BEGIN_STREAM
+        work(begin("c1", null));
+        JsonNode snapshot = onlyMessage("c1");
+        assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
+        assertThat(snapshot.get("version").asLong()).isEqualTo(1);
+        assertThat(snapshot.at("/market/selections/0/display").asText()).isEqualTo("1.85");
+
+        update("m1", 2, null, "home", 1.90);
+        List<RedisWrite> out = drain();
+        assertThat(out).extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1", "PUBLISH stream:c1"); // mirror first
+        JsonNode delta = json(out.get(1));
+        assertThat(delta.get("type").asText()).isEqualTo("delta");
+        assertThat(delta.get("prev").asLong()).isEqualTo(1);
+        assertThat(delta.get("version").asLong()).isEqualTo(2);
+        assertThat(delta.get("epoch").asLong()).isEqualTo(snapshot.get("epoch").asLong());
+        assertThat(delta.at("/changes/selections")).hasSize(1);
+        assertThat(delta.at("/changes/selections/0/id").asText()).isEqualTo("home");
+        assertThat(delta.at("/changes/status").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void subscribeFirstHoldsThePendingMarketUntilItsFirstData() throws Exception {
+        work(subscribe("c1", OddsFormat.FRACTIONAL, 0, false));
+        work(begin("c1", null));
+        assertThat(drain()).isEmpty();
+
+        update("m1", 7, null, "home", 1.85);
+        List<RedisWrite> out = drain();
+        assertThat(out).extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1", "PUBLISH stream:c1");
+        JsonNode snapshot = json(out.get(1));
+        assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
+        assertThat(snapshot.at("/market/selections/0/display").asText()).isEqualTo("17/20");
+        assertThat(json(out.get(0)).at("/selections/0/display").asText()).isEqualTo("1.85");
+    }
+
+    @Test
+    void staleAndDuplicateSequencesAreDropped() throws Exception {
+        update("m1", 5, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        drain();
+        update("m1", 5, null, "home", 3.00);
+        update("m1", 4, null, "home", 3.00);
+        assertThat(drain()).isEmpty();
+        update("m1", 6, null, "home", 1.85); // newer, but no change: no version, no message
+        assertThat(drain()).isEmpty();
+    }
+
+    @Test
+    void beginWithSinceGivesCurrentForUnchangedMarkets() throws Exception {
+        update("m1", 1, null, "home", 1.85); // record time 1000
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, false));
+        work(begin("c1", 1_000L));
+        JsonNode current = onlyMessage("c1");
+        assertThat(current.get("type").asText()).isEqualTo("current");
+        assertThat(current.get("version").asLong()).isEqualTo(1);
+
+        work(begin("c1", 999L));
+        assertThat(onlyMessage("c1").get("type").asText()).isEqualTo("snapshot");
+    }
+
+    @Test
+    void unsubscribeTellsTheSubscriberAndDisconnectReleasesSilently() throws Exception {
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        work(subscribe("c2", OddsFormat.DECIMAL, 0, true));
+        update("m1", 1, null, "home", 1.85);
+        drain();
+
+        work(MarketWork.of(WorkType.UNSUBSCRIBE, "m1", "c1", 1));
+        JsonNode removed = onlyMessage("c1");
+        assertThat(removed.get("reason").asText()).isEqualTo("UNSUBSCRIBED");
+        assertThat(removed.get("version").asLong()).isEqualTo(1);
+
+        work(MarketWork.of(WorkType.DISCONNECT, "m1", "c2", 1));
+        assertThat(drain()).isEmpty();
+        update("m1", 2, null, "home", 2.0);
+        assertThat(drain()).extracting(MarketReducerTest::describe).containsExactly("SET market:m1");
+    }
+
+    @Test
+    void releasingEveryChannelOfAPendingMarketLeavesNoStateAndNoTimer() throws Exception {
+        work(subscribe("c1", OddsFormat.DECIMAL, 500, true));
+        work(subscribe("c2", OddsFormat.DECIMAL, 0, false));
+        assertThat(harness.numKeyedStateEntries()).isGreaterThan(0);
+
+        work(MarketWork.of(WorkType.DISCONNECT, "m1", "c1", 1));
+        work(MarketWork.of(WorkType.EXPIRE, "m1", "c2", 1));
+
+        assertThat(drain()).isEmpty(); // c2 never streamed
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void expiryOfAThrottledStreamingChannelClearsItsTimer() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 1_000, true));
+        update("m1", 2, null, "home", 1.90); // deferred: a throttle timer is pending
+        drain();
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+        work(MarketWork.of(WorkType.EXPIRE, "m1", "c1", 1));
+
+        assertThat(onlyMessage("c1").get("reason").asText()).isEqualTo("EXPIRED");
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1); // the market's own data only
+    }
+
+    @Test
+    void closedMarketLeavesEveryChannel() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        work(subscribe("c2", OddsFormat.DECIMAL, 0, false));
+        drain();
+
+        update("m1", 2, MarketStatus.CLOSED);
+        List<RedisWrite> out = drain();
+        assertThat(out).extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1", "PUBLISH stream:c1");
+        assertThat(json(out.get(1)).get("reason").asText()).isEqualTo("CLOSED");
+        assertThat(json(out.get(1)).get("version").asLong()).isEqualTo(2);
+        assertThat(json(out.get(0)).get("status").asText()).isEqualTo("CLOSED");
+
+        work(subscribe("c3", OddsFormat.DECIMAL, 0, true));
+        assertThat(onlyMessage("c3").get("reason").asText()).isEqualTo("CLOSED");
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    }
+
+    @Test
+    void throttledChannelGetsOneMergedDeltaPerIntervalAndStatusChangesAtOnce() throws Exception {
+        harness.close();
+        harness = newHarness(null, true); // RocksDB: iterating and writing the subscriber map
+        harness.setProcessingTime(10_000);
+        update("m1", 1, null, "home", 1.85, "draw", 3.40, "away", 4.20);
+        work(subscribe("fast", OddsFormat.DECIMAL, 0, true));
+        work(subscribe("slow", OddsFormat.DECIMAL, 1_000, true));
+        drain();
+
+        harness.setProcessingTime(10_100);
+        update("m1", 2, null, "home", 1.90);
+        harness.setProcessingTime(10_200);
+        update("m1", 3, null, "away", 4.00);
+        List<RedisWrite> out = drain();
+        assertThat(messagesTo("fast", out)).extracting(n -> n.get("version").asLong()).containsExactly(2L, 3L);
+        assertThat(messagesTo("slow", out)).isEmpty();
+
+        harness.setProcessingTime(11_000); // the slow channel's interval has passed
+        List<JsonNode> merged = messagesTo("slow", drain());
+        assertThat(merged).hasSize(1);
+        assertThat(merged.get(0).get("prev").asLong()).isEqualTo(1);
+        assertThat(merged.get(0).get("version").asLong()).isEqualTo(3);
+        assertThat(merged.get(0).at("/changes/selections")).extracting(n -> n.get("id").asText())
+                .containsExactlyInAnyOrder("home", "away");
+
+        harness.setProcessingTime(11_100);
+        update("m1", 4, MarketStatus.SUSPENDED);
+        List<JsonNode> status = messagesTo("slow", drain());
+        assertThat(status).hasSize(1); // never delayed
+        assertThat(status.get(0).get("prev").asLong()).isEqualTo(3);
+        assertThat(status.get(0).at("/changes/status").asText()).isEqualTo("SUSPENDED");
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void reopenWithAnotherFormatResnapshotsTheStreamingChannel() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        assertThat(onlyMessage("c1").at("/market/selections/0/display").asText()).isEqualTo("1.85");
+        work(subscribe("c1", OddsFormat.AMERICAN, 0, true));
+        JsonNode again = onlyMessage("c1");
+        assertThat(again.get("type").asText()).isEqualTo("snapshot");
+        assertThat(again.at("/market/selections/0/display").asText()).isEqualTo("-118");
+    }
+
+    @Test
+    void afterARestoreTheFirstMessageOfEveryMarketIsASnapshotInANewerEpoch() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        update("m2", 1, null, "home", 2.50);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        long epochBefore = onlyMessage("c1").get("epoch").asLong();
+        work(subscribe("c1", "m2", OddsFormat.DECIMAL, 0, true));
+        drain();
+        OperatorSubtaskState checkpoint = harness.snapshot(1, 1);
+        harness.close();
+
+        harness = newHarness(checkpoint, false);
+        update("m1", 2, null, "home", 1.90); // replayed input
+        List<JsonNode> afterRestore = messagesTo("c1", drain());
+        assertThat(afterRestore).hasSize(1);
+        assertThat(afterRestore.get(0).get("type").asText()).isEqualTo("snapshot");
+        assertThat(afterRestore.get(0).get("version").asLong()).isEqualTo(2);
+        assertThat(afterRestore.get(0).get("epoch").asLong()).isGreaterThan(epochBefore);
+
+        update("m1", 3, null, "home", 1.95);
+        JsonNode delta = onlyMessage("c1");
+        assertThat(delta.get("type").asText()).isEqualTo("delta");
+        assertThat(delta.get("epoch").asLong()).isEqualTo(afterRestore.get(0).get("epoch").asLong());
+
+        work(MarketWork.of(WorkType.BEGIN, "m2", "c1", 5)); // a command touches m2 first
+        List<JsonNode> m2 = messagesTo("c1", drain());
+        assertThat(m2).isNotEmpty();
+        assertThat(m2).allSatisfy(n -> assertThat(n.get("epoch").asLong()).isGreaterThan(epochBefore));
+        assertThat(m2.get(0).get("type").asText()).isEqualTo("snapshot");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private KeyedOneInputStreamOperatorTestHarness<String, MarketInput, RedisWrite> newHarness(
+            OperatorSubtaskState restoreFrom, boolean rocksDb) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new MarketReducer()), MarketInput::marketId, Types.STRING);
+        if (rocksDb) {
+            h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        }
+        if (restoreFrom != null) {
+            h.initializeState(restoreFrom);
+        }
+        h.open();
+        return h;
+    }
+
+    private void update(String market, long seq, MarketStatus status, Object... prices) throws Exception {
+        MarketUpdate update = new MarketUpdate();
+        update.marketId = market;
+        update.eventId = "e1";
+        update.seq = seq;
+        update.status = status;
+        update.recordTime = 1_000 * seq;
+        update.selections = new SelectionPrice[prices.length / 2];
+        for (int i = 0; i < prices.length; i += 2) {
+            update.selections[i / 2] = new SelectionPrice((String) prices[i], ((Number) prices[i + 1]).doubleValue());
+        }
+        harness.processElement(MarketInput.of(update), update.recordTime);
+    }
+
+    private void update(String market, long seq, MarketStatus status) throws Exception {
+        update(market, seq, status, new Object[0]);
+    }
+
+    private void work(MarketWork work) throws Exception {
+        harness.processElement(MarketInput.of(work), work.ts);
+    }
+
+    private static MarketWork subscribe(String channel, OddsFormat format, long throttleMs, boolean streaming) {
+        return subscribe(channel, "m1", format, throttleMs, streaming);
+    }
+
+    private static MarketWork subscribe(
+            String channel, String market, OddsFormat format, long throttleMs, boolean streaming) {
+        MarketWork work = MarketWork.of(WorkType.SUBSCRIBE, market, channel, 1);
+        work.oddsFormat = format;
+        work.throttleMs = throttleMs;
+        work.streaming = streaming;
+        return work;
+    }
+
+    private static MarketWork begin(String channel, Long since) {
+        MarketWork work = MarketWork.of(WorkType.BEGIN, "m1", channel, 1);
+        work.since = since;
+        return work;
+    }
+
+    private List<RedisWrite> drain() {
+        List<RedisWrite> out = harness.extractOutputValues();
+        harness.getOutput().clear();
+        return out;
+    }
+
+    private JsonNode onlyMessage(String channel) {
+        List<JsonNode> messages = messagesTo(channel, drain());
+        assertThat(messages).hasSize(1);
+        return messages.get(0);
+    }
+
+    private static List<JsonNode> messagesTo(String channel, List<RedisWrite> out) {
+        return out.stream()
+                .filter(w -> w.command == RedisWrite.Command.PUBLISH)
+                .filter(w -> new String(w.key, StandardCharsets.UTF_8).equals("stream:" + channel))
+                .map(MarketReducerTest::json)
+                .collect(Collectors.toList());
+    }
+
+    private static String describe(RedisWrite write) {
+        return write.command + " " + new String(write.key, StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode json(RedisWrite write) {
+        try {
+            return JSON.readTree(write.value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

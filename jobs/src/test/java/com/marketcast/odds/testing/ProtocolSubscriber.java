@@ -1,0 +1,189 @@
+package com.marketcast.odds.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+
+/**
+ * A subscriber on a real Redis connection that applies the PROTOCOL section 3 rules to every
+ * {@code stream:*} channel: it holds (epoch, version) and the market content per channel and
+ * market, ignores duplicates, and on a gap asks for a resync (BEGIN_STREAM for that market)
+ * through the given callback. Tests compare what it ends up holding with the expected state.
+ */
+public final class ProtocolSubscriber implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One received message, for chain assertions. */
+    public static final class Received {
+        public final String channel;
+        public final String marketId;
+        public final String type;
+        public final long epoch;
+        public final long version;
+        public final long prev;
+        public final String reason;
+
+        Received(String channel, JsonNode message) {
+            this.channel = channel;
+            this.marketId = message.get("marketId").asText();
+            this.type = message.get("type").asText();
+            this.epoch = message.get("epoch").asLong();
+            this.version = message.get("version").asLong();
+            this.prev = message.path("prev").asLong(-1);
+            this.reason = message.path("reason").asText(null);
+        }
+
+        @Override
+        public String toString() {
+            return type + " " + marketId + " " + epoch + "/" + (prev >= 0 ? prev + "->" : "") + version
+                    + (reason == null ? "" : " " + reason);
+        }
+    }
+
+    private final BiConsumer<String, String> resync;
+    private final Map<String, Map<String, HeldMarket>> held = new HashMap<>();
+    private final Map<String, List<Received>> log = new HashMap<>();
+    private final Set<String> resyncPending = new HashSet<>();
+    private final CountDownLatch subscribed = new CountDownLatch(1);
+    private final Jedis jedis;
+    private final Thread thread;
+    private final PubSub pubSub = new PubSub();
+    private int gaps;
+    private int duplicates;
+
+    /** {@code resync} receives (channelId, marketId) when a gap was seen. */
+    public ProtocolSubscriber(String host, int port, BiConsumer<String, String> resync) {
+        this.resync = resync;
+        this.jedis = new Jedis(host, port);
+        this.thread = new Thread(() -> jedis.psubscribe(pubSub, "stream:*"), "protocol-subscriber");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            if (!subscribed.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("pattern subscription not confirmed by Redis");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A copy of what the subscriber holds on a channel, by market. */
+    public synchronized Map<String, HeldMarket> held(String channelId) {
+        Map<String, HeldMarket> copy = new HashMap<>();
+        held.getOrDefault(channelId, Map.of()).forEach((market, state) -> copy.put(market, state.copy()));
+        return copy;
+    }
+
+    /** Every message received on a channel, in order. */
+    public synchronized List<Received> received(String channelId) {
+        return new ArrayList<>(log.getOrDefault(channelId, List.of()));
+    }
+
+    public synchronized int gaps() {
+        return gaps;
+    }
+
+    public synchronized int duplicates() {
+        return duplicates;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (pubSub.isSubscribed()) {
+            pubSub.punsubscribe();
+        }
+        thread.join(5_000);
+        jedis.close();
+    }
+
+    private synchronized void onMessage(String redisChannel, String text) {
+        String channel = redisChannel.substring("stream:".length());
+        JsonNode message;
+        try {
+            message = JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON on " + redisChannel + ": " + text, e);
+        }
+        Received received = new Received(channel, message);
+        log.computeIfAbsent(channel, c -> new ArrayList<>()).add(received);
+        Map<String, HeldMarket> markets = held.computeIfAbsent(channel, c -> new HashMap<>());
+        HeldMarket current = markets.get(received.marketId);
+        String resyncKey = channel + "|" + received.marketId;
+
+        switch (received.type) {
+            case "snapshot":
+                if (current == null || newerOrSame(received, current)) {
+                    HeldMarket next = new HeldMarket();
+                    next.epoch = received.epoch;
+                    next.version = received.version;
+                    JsonNode market = message.get("market");
+                    next.status = market.get("status").asText();
+                    for (JsonNode selection : market.get("selections")) {
+                        next.prices.put(selection.get("id").asText(), selection.get("price").asDouble());
+                    }
+                    markets.put(received.marketId, next);
+                    resyncPending.remove(resyncKey);
+                }
+                break;
+            case "current":
+                if (current != null && newerOrSame(received, current)) {
+                    current.epoch = received.epoch;
+                    current.version = received.version;
+                }
+                break;
+            case "delta":
+                if (current != null && received.epoch == current.epoch && received.prev == current.version) {
+                    JsonNode changes = message.get("changes");
+                    if (changes.has("status")) {
+                        current.status = changes.get("status").asText();
+                    }
+                    for (JsonNode selection : changes.path("selections")) {
+                        current.prices.put(selection.get("id").asText(), selection.get("price").asDouble());
+                    }
+                    current.version = received.version;
+                } else if (current != null && received.epoch == current.epoch && received.version <= current.version) {
+                    duplicates++;
+                } else {
+                    gaps++;
+                    if (resyncPending.add(resyncKey)) {
+                        resync.accept(channel, received.marketId);
+                    }
+                }
+                break;
+            case "removed":
+                markets.remove(received.marketId);
+                break;
+            default:
+                throw new IllegalStateException("unknown message type " + received.type);
+        }
+    }
+
+    private static boolean newerOrSame(Received message, HeldMarket held) {
+        return message.epoch > held.epoch || (message.epoch == held.epoch && message.version >= held.version);
+    }
+
+    private final class PubSub extends JedisPubSub {
+        @Override
+        public void onPSubscribe(String pattern, int subscribedChannels) {
+            subscribed.countDown();
+        }
+
+        @Override
+        public void onPMessage(String pattern, String channel, String message) {
+            ProtocolSubscriber.this.onMessage(channel, message);
+        }
+    }
+}

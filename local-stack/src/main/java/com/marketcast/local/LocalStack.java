@@ -1,0 +1,423 @@
+package com.marketcast.local;
+
+import com.marketcast.embedded.EmbeddedKafka;
+import com.marketcast.embedded.FreePorts;
+import com.marketcast.embedded.RedisServer;
+import com.marketcast.embedded.TempDirs;
+import com.marketcast.odds.OddsJob;
+import com.marketcast.odds.OddsSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one-command local system (PROTOCOL section 6): Kafka, Redis, the odds job on a MiniCluster,
+ * a market generator, demo channels and a live tail of one of them.
+ *
+ * <p>Without {@code --bootstrap-servers} / {@code --redis} it starts an in-process Kafka broker and
+ * a private redis-server and feeds them with the {@link MarketGenerator}; given them, it runs the
+ * job against those services and generates only with {@code --generate}, so an outside client can
+ * drive it through the topics alone.
+ *
+ * <p>Everything it starts is stopped by one shutdown hook, in reverse order of start (tail and
+ * demo channels, generator, job, Kafka, redis-server), so Ctrl-C leaves no process and no temp
+ * directory behind. One hook rather than one per service because the JVM runs hooks concurrently:
+ * Kafka must not vanish under a job that is still being cancelled.
+ */
+public final class LocalStack {
+    static {
+        useConsoleLoggingConfig();
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+    private static final Duration REPORT_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration JOB_STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final int PREFERRED_REST_PORT = 8081;
+
+    private final LocalStackOptions options;
+    private final PrintStream out;
+    private final Deque<Stoppable> started = new ArrayDeque<>();
+    private volatile boolean stopping;
+    private JobClient job;
+
+    /** Something to stop on shutdown, with a name for the log. */
+    private record Stoppable(String name, AutoCloseable resource) {}
+
+    LocalStack(LocalStackOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(LocalStackOptions.usage());
+            return;
+        }
+        LocalStackOptions options;
+        try {
+            options = LocalStackOptions.parse(args);
+            // fail on a bad job option before starting anything
+            OddsSettings.fromArgs(jobArgs(options, "127.0.0.1:9092", "redis://127.0.0.1:6379"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("run-local: " + e.getMessage());
+            System.err.println(LocalStackOptions.usage());
+            System.exit(2);
+            return;
+        }
+        LocalStack stack = new LocalStack(options, System.out);
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::stop, "local-stack-shutdown"));
+        try {
+            stack.start();
+        } catch (Throwable e) {
+            // an Error too: the services started so far keep the JVM alive until the hook stops them
+            LOG.error("The local stack failed to start", e);
+            System.exit(1);
+        }
+        stack.awaitJob();
+    }
+
+    /** Starts everything; returns once the job is submitted and the demo channels are open. */
+    void start() throws Exception {
+        Path runDir = Files.createTempDirectory("marketcast-run-");
+        register("run directory " + runDir, () -> TempDirs.deleteRecursively(runDir));
+
+        String redisUri;
+        if (options.jobOption(LocalStackOptions.REDIS).isPresent()) {
+            redisUri = options.jobOption(LocalStackOptions.REDIS).get();
+        } else {
+            RedisServer redis = RedisServer.start().withoutShutdownHook();
+            register("redis-server", redis);
+            redisUri = redis.uri();
+        }
+
+        // the job's own defaults name the topics; the bootstrap/redis placeholders are replaced below
+        OddsSettings names = OddsSettings.fromArgs(jobArgs(options, "127.0.0.1:9092", redisUri));
+        String bootstrapServers;
+        boolean embeddedKafka = options.jobOption(LocalStackOptions.BOOTSTRAP_SERVERS).isEmpty();
+        if (embeddedKafka) {
+            EmbeddedKafka kafka = EmbeddedKafka.start().withoutShutdownHook();
+            register("Kafka", kafka);
+            kafka.createTopic(names.updatesTopic(), 4);
+            kafka.createTopic(names.commandsTopic(), 2);
+            kafka.createTopic(names.deadLettersTopic(), 1);
+            bootstrapServers = kafka.bootstrapServers();
+        } else {
+            bootstrapServers = options.jobOption(LocalStackOptions.BOOTSTRAP_SERVERS).get();
+        }
+        OddsSettings settings = OddsSettings.fromArgs(jobArgs(options, bootstrapServers, redisUri));
+
+        Configuration conf = flinkConfiguration(runDir, settings);
+        int parallelism = settings.parallelism().orElse(conf.get(CoreOptions.DEFAULT_PARALLELISM));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        job = OddsJob.start(env, settings);
+        register("odds job " + job.getJobID(), this::stopJob);
+
+        StreamCounter counter = new StreamCounter(redisUri);
+        register("stream counter", counter);
+
+        MarketGenerator generator = null;
+        if (options.runGenerator()) {
+            MarketGenerator.Settings generatorSettings =
+                    MarketGenerator.Settings.defaults(settings.updatesTopic())
+                            .withMarkets(options.markets)
+                            .withRate(options.rate);
+            if (options.seed != null) {
+                generatorSettings = generatorSettings.withSeed(options.seed);
+            }
+            generator = MarketGenerator.toKafka(bootstrapServers, generatorSettings);
+            register("market generator", generator);
+        }
+
+        List<DemoChannels.Channel> channels = List.of();
+        if (options.demoChannels) {
+            List<String> hot = generator != null ? generator.hottestMarkets(30) : defaultMarketIds(30);
+            channels = demoChannels(hot);
+            // listen before BEGIN_STREAM: the job publishes the snapshots at once
+            ChannelTail tail = new ChannelTail(redisUri, channels.get(0).channelId(), "A", out);
+            register("tail of channel A", tail);
+            if (!tail.awaitSubscribed(Duration.ofSeconds(10))) {
+                throw new IllegalStateException("could not subscribe to Redis at " + redisUri);
+            }
+        }
+        if (generator != null) {
+            generator.start();
+        }
+        if (!channels.isEmpty()) {
+            DemoChannels demo = new DemoChannels(bootstrapServers, settings.commandsTopic());
+            register("demo channels", demo);
+            channels.forEach(demo::open);
+        }
+
+        printBanner(embeddedKafka, bootstrapServers, redisUri, conf, parallelism, settings, generator, channels);
+        startReports(settings, bootstrapServers, counter);
+    }
+
+    /** Blocks until the job ends; a job that ends by itself (not by Ctrl-C) ends the stack too. */
+    void awaitJob() {
+        try {
+            job.getJobExecutionResult().get();
+            if (!stopping) {
+                LOG.warn("The odds job finished; stopping the local stack");
+                System.exit(0);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            if (!stopping) {
+                LOG.error("The odds job failed; stopping the local stack", e.getCause());
+                System.exit(1);
+            }
+        }
+    }
+
+    /** Stops everything started, last first. Runs once, from the shutdown hook. */
+    void stop() {
+        stopping = true;
+        synchronized (started) {
+            if (!started.isEmpty()) {
+                out.println("Stopping the local stack ...");
+            }
+            while (!started.isEmpty()) {
+                Stoppable s = started.pop();
+                try {
+                    s.resource().close();
+                    LOG.info("Stopped {}", s.name());
+                } catch (Exception e) {
+                    LOG.warn("Stopping {} failed", s.name(), e);
+                }
+            }
+        }
+    }
+
+    private void register(String name, AutoCloseable resource) {
+        synchronized (started) {
+            started.push(new Stoppable(name, resource));
+        }
+    }
+
+    private void stopJob() throws Exception {
+        JobStatus status = job.getJobStatus().get(5, TimeUnit.SECONDS);
+        if (!status.isGloballyTerminalState()) {
+            job.cancel().get(JOB_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            job.getJobExecutionResult().get(JOB_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException cancelled) {
+            // the expected end of a cancelled job
+        }
+    }
+
+    /**
+     * flink-conf/config.yaml, with what must differ for a run on this machine: a checkpoint dir of
+     * this run, enough slots for the parallelism, and a REST port that is free.
+     */
+    private Configuration flinkConfiguration(Path runDir, OddsSettings settings) throws IOException {
+        Path confDir = locateFlinkConf(options.flinkConf);
+        Configuration conf;
+        if (confDir == null) {
+            LOG.warn("No flink-conf directory found (give --flink-conf DIR); using Flink's defaults");
+            conf = new Configuration();
+        } else {
+            conf = GlobalConfiguration.loadConfiguration(confDir.toString());
+        }
+        // process sizes are for the JVMs of a real cluster; in this one JVM Flink ignores them, with a warning
+        conf.removeConfig(TaskManagerOptions.TOTAL_PROCESS_MEMORY);
+        conf.removeConfig(JobManagerOptions.TOTAL_PROCESS_MEMORY);
+        Path checkpoints = Files.createDirectories(runDir.resolve("checkpoints"));
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        int parallelism = settings.parallelism().orElse(conf.get(CoreOptions.DEFAULT_PARALLELISM));
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(conf.get(TaskManagerOptions.NUM_TASK_SLOTS), parallelism));
+        int restPort = isFree(conf.get(RestOptions.PORT)) ? conf.get(RestOptions.PORT) : FreePorts.next();
+        conf.set(RestOptions.PORT, restPort);
+        conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "localhost");
+        return conf;
+    }
+
+    /** --flink-conf, else -Dmarketcast.flink-conf (bin/run-local), else ./flink-conf or ../flink-conf. */
+    static Path locateFlinkConf(Path given) {
+        if (given != null) {
+            if (!Files.isRegularFile(given.resolve("config.yaml")) && !Files.isRegularFile(given.resolve("flink-conf.yaml"))) {
+                throw new IllegalArgumentException("Option 'flink-conf': no config.yaml in " + given.toAbsolutePath());
+            }
+            return given;
+        }
+        List<Path> candidates = new ArrayList<>();
+        String property = System.getProperty("marketcast.flink-conf");
+        if (property != null) {
+            candidates.add(Path.of(property));
+        }
+        candidates.add(Path.of("flink-conf"));
+        candidates.add(Path.of("..", "flink-conf"));
+        return candidates.stream()
+                .filter(dir -> Files.isRegularFile(dir.resolve("config.yaml")))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** The job's args with the services the stack decided on. */
+    private static String[] jobArgs(LocalStackOptions options, String bootstrapServers, String redisUri) {
+        Map<String, String> services = new LinkedHashMap<>();
+        services.put(LocalStackOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+        services.put(LocalStackOptions.REDIS, redisUri);
+        return options.jobArgsWith(services).toArray(new String[0]);
+    }
+
+    /** A: 5 mid-table markets in DECIMAL, tailed; B: the 10 hottest, FRACTIONAL, throttled to 1/s; C: 20, AMERICAN. */
+    private static List<DemoChannels.Channel> demoChannels(List<String> hot) {
+        List<String> forA = hot.size() >= 25 ? hot.subList(20, 25) : hot.subList(0, Math.min(5, hot.size()));
+        return List.of(
+                new DemoChannels.Channel("A", DemoChannels.newChannelId(), "DECIMAL", 0, forA),
+                new DemoChannels.Channel(
+                        "B", DemoChannels.newChannelId(), "FRACTIONAL", 1000, hot.subList(0, Math.min(10, hot.size()))),
+                new DemoChannels.Channel(
+                        "C", DemoChannels.newChannelId(), "AMERICAN", 0, hot.subList(0, Math.min(20, hot.size()))));
+    }
+
+    /** The ids a default generator gives its hottest markets, for a feed from outside the stack. */
+    private static List<String> defaultMarketIds(int n) {
+        return IntStream.range(0, n).mapToObj(k -> "m-" + (1001 + k)).toList();
+    }
+
+    private void printBanner(
+            boolean embeddedKafka,
+            String bootstrapServers,
+            String redisUri,
+            Configuration conf,
+            int parallelism,
+            OddsSettings settings,
+            MarketGenerator generator,
+            List<DemoChannels.Channel> channels) {
+        boolean webUi = LocalStack.class.getClassLoader().getResource("web/index.html") != null;
+        StringBuilder b = new StringBuilder();
+        b.append("\n==== marketcast local stack ====\n");
+        b.append(String.format("  Kafka        %s%s%n", bootstrapServers,
+                embeddedKafka ? "  (in-process broker; topics " + settings.updatesTopic() + "/4, "
+                        + settings.commandsTopic() + "/2, " + settings.deadLettersTopic() + "/1)" : ""));
+        b.append(String.format("  Redis        %s%s%n", redisUri,
+                options.jobOption(LocalStackOptions.REDIS).isPresent() ? "" : "  (private redis-server)"));
+        b.append(String.format("  Flink        %s http://localhost:%d  (MiniCluster, parallelism %d)%n",
+                webUi ? "web UI" : "REST", conf.get(RestOptions.PORT), parallelism));
+        b.append(String.format("  checkpoints  %s every %s%n",
+                conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), settings.checkpointInterval()));
+        if (generator != null) {
+            MarketGenerator.Settings g = generator.settings();
+            b.append(String.format("  generator    %d markets, %.0f updates/s, --seed %d%n", g.markets(), g.rate(), g.seed()));
+        } else {
+            b.append("  generator    off (feed " + settings.updatesTopic() + " yourself, or add --generate)\n");
+        }
+        for (DemoChannels.Channel c : channels) {
+            b.append(String.format("  channel %s    stream:%s  %s%s, %d markets%n", c.label(), c.channelId(),
+                    c.oddsFormat(), c.throttleMs() > 0 ? " throttled " + c.throttleMs() + " ms" : "", c.markets().size()));
+        }
+        b.append("  Ctrl-C stops everything.\n");
+        if (!channels.isEmpty()) {
+            b.append("---- live tail of channel A ----");
+        }
+        out.println(b);
+    }
+
+    private void startReports(OddsSettings settings, String bootstrapServers, StreamCounter counter) {
+        TopicCounter topics = new TopicCounter(bootstrapServers);
+        ScheduledExecutorService reports =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "local-stack-report");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        register("rate reports", () -> {
+            reports.shutdownNow();
+            topics.close();
+        });
+        long[] last = {
+            topics.records(settings.updatesTopic()), counter.messages(), topics.records(settings.deadLettersTopic()), System.nanoTime()
+        };
+        reports.scheduleAtFixedRate(
+                () -> {
+                    long updates = topics.records(settings.updatesTopic());
+                    long messages = counter.messages();
+                    long deadLetters = topics.records(settings.deadLettersTopic());
+                    long now = System.nanoTime();
+                    double seconds = (now - last[3]) / 1e9;
+                    String status;
+                    try {
+                        status = job.getJobStatus().get(2, TimeUnit.SECONDS).name();
+                    } catch (Exception e) {
+                        status = "?";
+                    }
+                    out.printf(
+                            "%s RATE  updates in %.1f/s  |  channel messages %.1f/s  |  dead letters %s (+%s)  |  job %s%n",
+                            LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")),
+                            rate(updates, last[0], seconds),
+                            rate(messages, last[1], seconds),
+                            deadLetters < 0 ? "?" : Long.toString(deadLetters),
+                            deadLetters < 0 || last[2] < 0 ? "?" : Long.toString(deadLetters - last[2]),
+                            status);
+                    last[0] = updates;
+                    last[1] = messages;
+                    last[2] = deadLetters;
+                    last[3] = now;
+                },
+                REPORT_INTERVAL.toMillis(),
+                REPORT_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private static double rate(long now, long before, double seconds) {
+        return now < 0 || before < 0 ? Double.NaN : (now - before) / seconds;
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException inUse) {
+            return false;
+        }
+    }
+
+
+    /** Console logging from flink-conf/log4j-console.properties unless a config was given. */
+    private static void useConsoleLoggingConfig() {
+        if (System.getProperty("log4j2.configurationFile") != null
+                || System.getProperty("log4j.configurationFile") != null) {
+            return;
+        }
+        Path conf = locateFlinkConf(null);
+        if (conf != null && Files.isRegularFile(conf.resolve("log4j-console.properties"))) {
+            System.setProperty(
+                    "log4j2.configurationFile", conf.resolve("log4j-console.properties").toAbsolutePath().toString());
+        }
+    }
+}
