@@ -1,5 +1,22 @@
 package com.marketcast.embedded;
 
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.server.MetaProperties;
+import kafka.tools.StorageTool;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import scala.Option;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,29 +32,15 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import kafka.server.MetaProperties;
-import kafka.tools.StorageTool;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.server.common.MetadataVersion;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import scala.Option;
 
 /**
  * A single-node Kafka broker in this JVM: one KRaft node that is both broker and controller, on
  * free loopback ports, with its log directory in a temp folder that {@link #close()} deletes.
  *
  * <p>{@code KafkaRaftServer} and {@code StorageTool} are Kafka internals (kafka_2.13 3.4.0, the
- * version of the kafka-clients the Flink connector brings). They stay in this one class, so a
- * Kafka upgrade touches nothing else. A JVM shutdown hook stops the broker, so an interrupted run
- * leaves no temp directory behind.
+ * version of the kafka-clients the Flink connector brings). They stay in this one class, so a Kafka
+ * upgrade touches nothing else. A JVM shutdown hook stops the broker, so an interrupted run leaves
+ * no temp directory behind.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -65,7 +68,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             kafka =
                     new EmbeddedKafka(
-                            FreePorts.next(), FreePorts.next(), Files.createTempDirectory("kafka-"));
+                            FreePorts.next(),
+                            FreePorts.next(),
+                            Files.createTempDirectory("kafka-"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -84,8 +89,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates a topic with replication factor 1 and returns once the broker serves its metadata.
-     * A topic that already exists with that name is left as it is.
+     * Creates a topic with replication factor 1 and returns once the broker serves its metadata. A
+     * topic that already exists with that name is left as it is.
      */
     public void createTopic(String name, int partitions) {
         try (Admin admin = admin()) {
@@ -104,7 +109,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             while (true) {
                 try {
                     long ready =
-                            admin.describeTopics(Set.of(name))
+                            admin
+                                    .describeTopics(Set.of(name))
                                     .allTopicNames()
                                     .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                                     .get(name)
@@ -133,8 +139,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Leaves stopping to the caller: for a caller that stops several services in order from its
-     * own shutdown hook (JVM shutdown hooks run concurrently, in no order).
+     * Leaves stopping to the caller: for a caller that stops several services in order from its own
+     * shutdown hook (JVM shutdown hooks run concurrently, in no order).
      */
     public EmbeddedKafka withoutShutdownHook() {
         removeShutdownHook();
@@ -164,7 +170,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         server.startup();
         awaitBroker();
         LOG.info(
-                "Kafka (KRaft broker+controller) listening on {} (controller 127.0.0.1:{}, log dir {}) after {} ms",
+                "Kafka (KRaft broker+controller) listening on {} (controller 127.0.0.1:{}, log dir"
+                    + " {}) after {} ms",
                 bootstrapServers(),
                 controllerPort,
                 logDir,
@@ -178,7 +185,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
         props.put(
                 "listeners",
-                "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+                "PLAINTEXT://127.0.0.1:"
+                        + brokerPort
+                        + ",CONTROLLER://127.0.0.1:"
+                        + controllerPort);
         props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
@@ -204,7 +214,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         return props;
     }
 
-    /** What {@code kafka-storage.sh format} does: writes meta.properties and the bootstrap checkpoint. */
+    /**
+     * What {@code kafka-storage.sh format} does: writes meta.properties and the bootstrap
+     * checkpoint.
+     */
     private void format(KafkaConfig config) {
         MetaProperties meta =
                 StorageTool.buildMetadataProperties(Uuid.randomUuid().toString(), config);
@@ -236,7 +249,10 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(
-                            "Kafka did not serve " + bootstrapServers() + " within " + START_TIMEOUT);
+                            "Kafka did not serve "
+                                    + bootstrapServers()
+                                    + " within "
+                                    + START_TIMEOUT);
                 }
                 TimeUnit.MILLISECONDS.sleep(20);
             }

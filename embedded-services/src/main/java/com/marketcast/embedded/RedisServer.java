@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    private static final String SETSID = "/usr/bin/setsid";
 
     private final int port;
     private final Path dir;
@@ -116,7 +118,14 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private synchronized void launch() {
-        List<String> command =
+        List<String> command = new ArrayList<>();
+        if (new File(SETSID).canExecute()) {
+            // its own session: a Ctrl-C in the terminal signals the whole foreground process group,
+            // and redis-server would die at once, under a job still flushing to it; this way only
+            // the JVM gets the signal, and its shutdown hook stops redis-server in order
+            command.add(SETSID);
+        }
+        command.addAll(
                 List.of(
                         executable(),
                         "--port", Integer.toString(port),
@@ -125,7 +134,7 @@ public final class RedisServer implements AutoCloseable {
                         "--appendonly", "no",
                         "--dir", dir.toString(),
                         // subscribers in tests read bursts; the default pubsub limit would drop them
-                        "--client-output-buffer-limit", "pubsub 256mb 128mb 60");
+                        "--client-output-buffer-limit", "pubsub 256mb 128mb 60"));
         try {
             process =
                     new ProcessBuilder(command)

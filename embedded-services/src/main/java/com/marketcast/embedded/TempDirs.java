@@ -1,13 +1,14 @@
 package com.marketcast.embedded;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Deletes the temp directories that the embedded services and the local stack create. */
 public final class TempDirs {
@@ -15,7 +16,9 @@ public final class TempDirs {
 
     private TempDirs() {}
 
-    /** Deletes {@code dir} and everything in it; logs instead of failing, as it runs on shutdown. */
+    /**
+     * Deletes {@code dir} and everything in it; logs instead of failing, as it runs on shutdown.
+     */
     public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;

@@ -2,6 +2,13 @@ package com.marketcast.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -14,10 +21,6 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 
 /**
  * A live tail of one Redis pub-sub channel {@code stream:{channelId}}: each message printed on one
@@ -83,7 +86,10 @@ final class ChannelTail implements AutoCloseable {
                 connection.subscribe(listener, channel);
             } catch (RuntimeException e) {
                 if (running) {
-                    LOG.warn("Tail of {}: Redis connection lost ({}); reconnecting", channel, e.getMessage());
+                    LOG.warn(
+                            "Tail of {}: Redis connection lost ({}); reconnecting",
+                            channel,
+                            e.getMessage());
                     sleepQuietly(RECONNECT_DELAY);
                 }
             }
@@ -135,7 +141,8 @@ final class ChannelTail implements AutoCloseable {
     }
 
     /** Applies the PROTOCOL section 3 rules and notes on the line when the chain breaks. */
-    private void accept(String market, long epoch, long version, boolean full, long prev, StringBuilder line) {
+    private void accept(
+            String market, long epoch, long version, boolean full, long prev, StringBuilder line) {
         Held h = held.get(market);
         if (full) {
             if (h == null || epoch > h.epoch() || (epoch == h.epoch() && version >= h.version())) {
@@ -148,7 +155,9 @@ final class ChannelTail implements AutoCloseable {
         } else if (h != null && epoch == h.epoch() && version <= h.version()) {
             line.append("  [duplicate, ignored]");
         } else {
-            line.append("  [GAP: held ").append(h == null ? "nothing" : "v" + h.version()).append(']');
+            line.append("  [GAP: held ")
+                    .append(h == null ? "nothing" : "v" + h.version())
+                    .append(']');
         }
     }
 

@@ -2,6 +2,14 @@ package com.marketcast.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,16 +18,10 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Demo subscribers that talk to the job only through the command topic (PROTOCOL section 2), as
- * the gateway would: each channel is OPENed with its view, SUBSCRIBEs to markets and sends
+ * Demo subscribers that talk to the job only through the command topic (PROTOCOL section 2), as the
+ * gateway would: each channel is OPENed with its view, SUBSCRIBEs to markets and sends
  * BEGIN_STREAM; all are kept alive with a HEARTBEAT every minute (the job expires a silent channel
  * after {@code channel-ttl}) and DISCONNECTed on {@link #close()}, so the job releases their state
  * even when it keeps running (outside services).
@@ -30,7 +32,12 @@ final class DemoChannels implements AutoCloseable {
     static final Duration HEARTBEAT_INTERVAL = Duration.ofMinutes(1);
 
     /** A channel's view; {@code throttleMs} 0 sends every change at once. */
-    record Channel(String label, String channelId, String oddsFormat, long throttleMs, List<String> markets) {}
+    record Channel(
+            String label,
+            String channelId,
+            String oddsFormat,
+            long throttleMs,
+            List<String> markets) {}
 
     private final String commandsTopic;
     private final KafkaProducer<String, String> producer;
@@ -67,9 +74,12 @@ final class DemoChannels implements AutoCloseable {
         return UUID.randomUUID().toString();
     }
 
-    /** OPEN, SUBSCRIBE and BEGIN_STREAM: the subscriber should be listening on its channel first. */
+    /**
+     * OPEN, SUBSCRIBE and BEGIN_STREAM: the subscriber should be listening on its channel first.
+     */
     void open(Channel channel) {
-        ObjectNode open = command("OPEN", channel.channelId()).put("oddsFormat", channel.oddsFormat());
+        ObjectNode open =
+                command("OPEN", channel.channelId()).put("oddsFormat", channel.oddsFormat());
         if (channel.throttleMs() > 0) {
             open.put("throttleMs", channel.throttleMs());
         }

@@ -6,6 +6,20 @@ import com.marketcast.embedded.RedisServer;
 import com.marketcast.embedded.TempDirs;
 import com.marketcast.odds.OddsJob;
 import com.marketcast.odds.OddsSettings;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -26,32 +40,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.GlobalConfiguration;
-import org.apache.flink.configuration.JobManagerOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The one-command local system (PROTOCOL section 6): Kafka, Redis, the odds job on a MiniCluster,
- * a market generator, demo channels and a live tail of one of them.
+ * The one-command local system (PROTOCOL section 6): Kafka, Redis, the odds job on a MiniCluster, a
+ * market generator, demo channels and a live tail of one of them.
  *
  * <p>Without {@code --bootstrap-servers} / {@code --redis} it starts an in-process Kafka broker and
  * a private redis-server and feeds them with the {@link MarketGenerator}; given them, it runs the
  * job against those services and generates only with {@code --generate}, so an outside client can
  * drive it through the topics alone.
  *
- * <p>Everything it starts is stopped by one shutdown hook, in reverse order of start (tail and
- * demo channels, generator, job, Kafka, redis-server), so Ctrl-C leaves no process and no temp
- * directory behind. One hook rather than one per service because the JVM runs hooks concurrently:
- * Kafka must not vanish under a job that is still being cancelled.
+ * <p>Everything it starts is stopped by one shutdown hook, in reverse order of start (tail and demo
+ * channels, generator, job, Kafka, redis-server), so Ctrl-C leaves no process and no temp directory
+ * behind. One hook rather than one per service because the JVM runs hooks concurrently: Kafka must
+ * not vanish under a job that is still being cancelled.
  */
 public final class LocalStack {
     static {
@@ -98,7 +100,11 @@ public final class LocalStack {
         try {
             stack.start();
         } catch (Throwable e) {
-            // an Error too: the services started so far keep the JVM alive until the hook stops them
+            if (stack.stopping || shutdownInProgress()) {
+                return; // Ctrl-C while starting: the shutdown hook is cleaning up
+            }
+            // an Error too: the services started so far keep the JVM alive until the hook stops
+            // them
             LOG.error("The local stack failed to start", e);
             System.exit(1);
         }
@@ -119,7 +125,8 @@ public final class LocalStack {
             redisUri = redis.uri();
         }
 
-        // the job's own defaults name the topics; the bootstrap/redis placeholders are replaced below
+        // the job's own defaults name the topics; the bootstrap/redis placeholders are replaced
+        // below
         OddsSettings names = OddsSettings.fromArgs(jobArgs(options, "127.0.0.1:9092", redisUri));
         String bootstrapServers;
         boolean embeddedKafka = options.jobOption(LocalStackOptions.BOOTSTRAP_SERVERS).isEmpty();
@@ -137,7 +144,8 @@ public final class LocalStack {
 
         Configuration conf = flinkConfiguration(runDir, settings);
         int parallelism = settings.parallelism().orElse(conf.get(CoreOptions.DEFAULT_PARALLELISM));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         job = OddsJob.start(env, settings);
         register("odds job " + job.getJobID(), this::stopJob);
 
@@ -159,7 +167,8 @@ public final class LocalStack {
 
         List<DemoChannels.Channel> channels = List.of();
         if (options.demoChannels) {
-            List<String> hot = generator != null ? generator.hottestMarkets(30) : defaultMarketIds(30);
+            List<String> hot =
+                    generator != null ? generator.hottestMarkets(30) : defaultMarketIds(30);
             channels = demoChannels(hot);
             // listen before BEGIN_STREAM: the job publishes the snapshots at once
             ChannelTail tail = new ChannelTail(redisUri, channels.get(0).channelId(), "A", out);
@@ -177,7 +186,15 @@ public final class LocalStack {
             channels.forEach(demo::open);
         }
 
-        printBanner(embeddedKafka, bootstrapServers, redisUri, conf, parallelism, settings, generator, channels);
+        printBanner(
+                embeddedKafka,
+                bootstrapServers,
+                redisUri,
+                conf,
+                parallelism,
+                settings,
+                generator,
+                channels);
         startReports(settings, bootstrapServers, counter);
     }
 
@@ -218,9 +235,30 @@ public final class LocalStack {
         }
     }
 
-    private void register(String name, AutoCloseable resource) {
+    /**
+     * Records a started resource for {@link #stop()}. A Ctrl-C while starting may have run the stop
+     * already: then the resource is closed at once (a redis-server started now would outlive the
+     * JVM) and starting aborts.
+     */
+    private void register(String name, AutoCloseable resource) throws Exception {
         synchronized (started) {
+            if (stopping) {
+                resource.close();
+                throw new IllegalStateException("stopped while starting " + name);
+            }
             started.push(new Stoppable(name, resource));
+        }
+    }
+
+    /** The JVM refuses new shutdown hooks once it has begun to shut down. */
+    private static boolean shutdownInProgress() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
         }
     }
 
@@ -240,23 +278,30 @@ public final class LocalStack {
      * flink-conf/config.yaml, with what must differ for a run on this machine: a checkpoint dir of
      * this run, enough slots for the parallelism, and a REST port that is free.
      */
-    private Configuration flinkConfiguration(Path runDir, OddsSettings settings) throws IOException {
+    private Configuration flinkConfiguration(Path runDir, OddsSettings settings)
+            throws IOException {
         Path confDir = locateFlinkConf(options.flinkConf);
         Configuration conf;
         if (confDir == null) {
-            LOG.warn("No flink-conf directory found (give --flink-conf DIR); using Flink's defaults");
+            LOG.warn(
+                    "No flink-conf directory found (give --flink-conf DIR); using Flink's"
+                            + " defaults");
             conf = new Configuration();
         } else {
             conf = GlobalConfiguration.loadConfiguration(confDir.toString());
         }
-        // process sizes are for the JVMs of a real cluster; in this one JVM Flink ignores them, with a warning
+        // process sizes are for the JVMs of a real cluster; in this one JVM Flink ignores them,
+        // with a warning
         conf.removeConfig(TaskManagerOptions.TOTAL_PROCESS_MEMORY);
         conf.removeConfig(JobManagerOptions.TOTAL_PROCESS_MEMORY);
         Path checkpoints = Files.createDirectories(runDir.resolve("checkpoints"));
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         int parallelism = settings.parallelism().orElse(conf.get(CoreOptions.DEFAULT_PARALLELISM));
-        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(conf.get(TaskManagerOptions.NUM_TASK_SLOTS), parallelism));
-        int restPort = isFree(conf.get(RestOptions.PORT)) ? conf.get(RestOptions.PORT) : FreePorts.next();
+        conf.set(
+                TaskManagerOptions.NUM_TASK_SLOTS,
+                Math.max(conf.get(TaskManagerOptions.NUM_TASK_SLOTS), parallelism));
+        int restPort =
+                isFree(conf.get(RestOptions.PORT)) ? conf.get(RestOptions.PORT) : FreePorts.next();
         conf.set(RestOptions.PORT, restPort);
         conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -264,11 +309,16 @@ public final class LocalStack {
         return conf;
     }
 
-    /** --flink-conf, else -Dmarketcast.flink-conf (bin/run-local), else ./flink-conf or ../flink-conf. */
+    /**
+     * --flink-conf, else -Dmarketcast.flink-conf (bin/run-local), else ./flink-conf or
+     * ../flink-conf.
+     */
     static Path locateFlinkConf(Path given) {
         if (given != null) {
-            if (!Files.isRegularFile(given.resolve("config.yaml")) && !Files.isRegularFile(given.resolve("flink-conf.yaml"))) {
-                throw new IllegalArgumentException("Option 'flink-conf': no config.yaml in " + given.toAbsolutePath());
+            if (!Files.isRegularFile(given.resolve("config.yaml"))
+                    && !Files.isRegularFile(given.resolve("flink-conf.yaml"))) {
+                throw new IllegalArgumentException(
+                        "Option 'flink-conf': no config.yaml in " + given.toAbsolutePath());
             }
             return given;
         }
@@ -286,22 +336,35 @@ public final class LocalStack {
     }
 
     /** The job's args with the services the stack decided on. */
-    private static String[] jobArgs(LocalStackOptions options, String bootstrapServers, String redisUri) {
+    private static String[] jobArgs(
+            LocalStackOptions options, String bootstrapServers, String redisUri) {
         Map<String, String> services = new LinkedHashMap<>();
         services.put(LocalStackOptions.BOOTSTRAP_SERVERS, bootstrapServers);
         services.put(LocalStackOptions.REDIS, redisUri);
         return options.jobArgsWith(services).toArray(new String[0]);
     }
 
-    /** A: 5 mid-table markets in DECIMAL, tailed; B: the 10 hottest, FRACTIONAL, throttled to 1/s; C: 20, AMERICAN. */
+    /**
+     * A: 5 mid-table markets in DECIMAL, tailed; B: the 10 hottest, FRACTIONAL, throttled to 1/s;
+     * C: 20, AMERICAN.
+     */
     private static List<DemoChannels.Channel> demoChannels(List<String> hot) {
-        List<String> forA = hot.size() >= 25 ? hot.subList(20, 25) : hot.subList(0, Math.min(5, hot.size()));
+        List<String> forA =
+                hot.size() >= 25 ? hot.subList(20, 25) : hot.subList(0, Math.min(5, hot.size()));
         return List.of(
                 new DemoChannels.Channel("A", DemoChannels.newChannelId(), "DECIMAL", 0, forA),
                 new DemoChannels.Channel(
-                        "B", DemoChannels.newChannelId(), "FRACTIONAL", 1000, hot.subList(0, Math.min(10, hot.size()))),
+                        "B",
+                        DemoChannels.newChannelId(),
+                        "FRACTIONAL",
+                        1000,
+                        hot.subList(0, Math.min(10, hot.size()))),
                 new DemoChannels.Channel(
-                        "C", DemoChannels.newChannelId(), "AMERICAN", 0, hot.subList(0, Math.min(20, hot.size()))));
+                        "C",
+                        DemoChannels.newChannelId(),
+                        "AMERICAN",
+                        0,
+                        hot.subList(0, Math.min(20, hot.size()))));
     }
 
     /** The ids a default generator gives its hottest markets, for a feed from outside the stack. */
@@ -321,24 +384,56 @@ public final class LocalStack {
         boolean webUi = LocalStack.class.getClassLoader().getResource("web/index.html") != null;
         StringBuilder b = new StringBuilder();
         b.append("\n==== marketcast local stack ====\n");
-        b.append(String.format("  Kafka        %s%s%n", bootstrapServers,
-                embeddedKafka ? "  (in-process broker; topics " + settings.updatesTopic() + "/4, "
-                        + settings.commandsTopic() + "/2, " + settings.deadLettersTopic() + "/1)" : ""));
-        b.append(String.format("  Redis        %s%s%n", redisUri,
-                options.jobOption(LocalStackOptions.REDIS).isPresent() ? "" : "  (private redis-server)"));
-        b.append(String.format("  Flink        %s http://localhost:%d  (MiniCluster, parallelism %d)%n",
-                webUi ? "web UI" : "REST", conf.get(RestOptions.PORT), parallelism));
-        b.append(String.format("  checkpoints  %s every %s%n",
-                conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY), settings.checkpointInterval()));
+        b.append(
+                String.format(
+                        "  Kafka        %s%s%n",
+                        bootstrapServers,
+                        embeddedKafka
+                                ? "  (in-process broker; topics "
+                                        + settings.updatesTopic()
+                                        + "/4, "
+                                        + settings.commandsTopic()
+                                        + "/2, "
+                                        + settings.deadLettersTopic()
+                                        + "/1)"
+                                : ""));
+        b.append(
+                String.format(
+                        "  Redis        %s%s%n",
+                        redisUri,
+                        options.jobOption(LocalStackOptions.REDIS).isPresent()
+                                ? ""
+                                : "  (private redis-server)"));
+        b.append(
+                String.format(
+                        "  Flink        %s http://localhost:%d  (MiniCluster, parallelism %d)%n",
+                        webUi ? "web UI" : "REST", conf.get(RestOptions.PORT), parallelism));
+        b.append(
+                String.format(
+                        "  checkpoints  %s every %s%n",
+                        conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY),
+                        settings.checkpointInterval()));
         if (generator != null) {
             MarketGenerator.Settings g = generator.settings();
-            b.append(String.format("  generator    %d markets, %.0f updates/s, --seed %d%n", g.markets(), g.rate(), g.seed()));
+            b.append(
+                    String.format(
+                            "  generator    %d markets, %.0f updates/s, --seed %d%n",
+                            g.markets(), g.rate(), g.seed()));
         } else {
-            b.append("  generator    off (feed " + settings.updatesTopic() + " yourself, or add --generate)\n");
+            b.append(
+                    "  generator    off (feed "
+                            + settings.updatesTopic()
+                            + " yourself, or add --generate)\n");
         }
         for (DemoChannels.Channel c : channels) {
-            b.append(String.format("  channel %s    stream:%s  %s%s, %d markets%n", c.label(), c.channelId(),
-                    c.oddsFormat(), c.throttleMs() > 0 ? " throttled " + c.throttleMs() + " ms" : "", c.markets().size()));
+            b.append(
+                    String.format(
+                            "  channel %s    stream:%s  %s%s, %d markets%n",
+                            c.label(),
+                            c.channelId(),
+                            c.oddsFormat(),
+                            c.throttleMs() > 0 ? " throttled " + c.throttleMs() + " ms" : "",
+                            c.markets().size()));
         }
         b.append("  Ctrl-C stops everything.\n");
         if (!channels.isEmpty()) {
@@ -347,7 +442,8 @@ public final class LocalStack {
         out.println(b);
     }
 
-    private void startReports(OddsSettings settings, String bootstrapServers, StreamCounter counter) {
+    private void startReports(OddsSettings settings, String bootstrapServers, StreamCounter counter)
+            throws Exception {
         TopicCounter topics = new TopicCounter(bootstrapServers);
         ScheduledExecutorService reports =
                 Executors.newSingleThreadScheduledExecutor(
@@ -356,12 +452,17 @@ public final class LocalStack {
                             t.setDaemon(true);
                             return t;
                         });
-        register("rate reports", () -> {
-            reports.shutdownNow();
-            topics.close();
-        });
+        register(
+                "rate reports",
+                () -> {
+                    reports.shutdownNow();
+                    topics.close();
+                });
         long[] last = {
-            topics.records(settings.updatesTopic()), counter.messages(), topics.records(settings.deadLettersTopic()), System.nanoTime()
+            topics.records(settings.updatesTopic()),
+            counter.messages(),
+            topics.records(settings.deadLettersTopic()),
+            System.nanoTime()
         };
         reports.scheduleAtFixedRate(
                 () -> {
@@ -377,12 +478,15 @@ public final class LocalStack {
                         status = "?";
                     }
                     out.printf(
-                            "%s RATE  updates in %.1f/s  |  channel messages %.1f/s  |  dead letters %s (+%s)  |  job %s%n",
+                            "%s RATE  updates in %.1f/s  |  channel messages %.1f/s  |  dead"
+                                    + " letters %s (+%s)  |  job %s%n",
                             LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")),
                             rate(updates, last[0], seconds),
                             rate(messages, last[1], seconds),
                             deadLetters < 0 ? "?" : Long.toString(deadLetters),
-                            deadLetters < 0 || last[2] < 0 ? "?" : Long.toString(deadLetters - last[2]),
+                            deadLetters < 0 || last[2] < 0
+                                    ? "?"
+                                    : Long.toString(deadLetters - last[2]),
                             status);
                     last[0] = updates;
                     last[1] = messages;
@@ -407,7 +511,6 @@ public final class LocalStack {
         }
     }
 
-
     /** Console logging from flink-conf/log4j-console.properties unless a config was given. */
     private static void useConsoleLoggingConfig() {
         if (System.getProperty("log4j2.configurationFile") != null
@@ -417,7 +520,8 @@ public final class LocalStack {
         Path conf = locateFlinkConf(null);
         if (conf != null && Files.isRegularFile(conf.resolve("log4j-console.properties"))) {
             System.setProperty(
-                    "log4j2.configurationFile", conf.resolve("log4j-console.properties").toAbsolutePath().toString());
+                    "log4j2.configurationFile",
+                    conf.resolve("log4j-console.properties").toAbsolutePath().toString());
         }
     }
 }

@@ -31,8 +31,10 @@ final class LocalStackOptions {
     final int markets;
     final Long seed;
     final Path flinkConf;
+
     /** The job's arguments, in order, without ours. */
     final List<String> jobArgs;
+
     /** The job's arguments as a map, for the ones the stack itself needs to know. */
     final Map<String, String> jobOptions;
 
@@ -116,10 +118,12 @@ final class LocalStackOptions {
             }
         }
         if (!(rate > 0) || Double.isInfinite(rate)) {
-            throw new IllegalArgumentException("Option 'rate' must be a positive number of updates/s, got " + rate);
+            throw new IllegalArgumentException(
+                    "Option 'rate' must be a positive number of updates/s, got " + rate);
         }
         if (markets < 1) {
-            throw new IllegalArgumentException("Option 'markets' must be at least 1, got " + markets);
+            throw new IllegalArgumentException(
+                    "Option 'markets' must be at least 1, got " + markets);
         }
         return new LocalStackOptions(
                 generate, demoChannels, rate, markets, seed, flinkConf, jobArgs, jobOptions);
@@ -146,7 +150,10 @@ final class LocalStackOptions {
         List<String> result = new ArrayList<>();
         for (int i = 0; i < jobArgs.size(); i++) {
             String arg = jobArgs.get(i);
-            boolean valued = arg.startsWith("--") && i + 1 < jobArgs.size() && !jobArgs.get(i + 1).startsWith("--");
+            boolean valued =
+                    arg.startsWith("--")
+                            && i + 1 < jobArgs.size()
+                            && !jobArgs.get(i + 1).startsWith("--");
             if (arg.startsWith("--") && overrides.containsKey(arg.substring(2))) {
                 if (valued) {
                     i++;
@@ -167,14 +174,16 @@ final class LocalStackOptions {
         if (value.equals("true") || value.equals("false")) {
             return Boolean.parseBoolean(value);
         }
-        throw new IllegalArgumentException("Option '" + name + "' takes true or false, got '" + value + "'");
+        throw new IllegalArgumentException(
+                "Option '" + name + "' takes true or false, got '" + value + "'");
     }
 
     private static double parseDouble(String name, String value) {
         try {
             return Double.parseDouble(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Option '" + name + "' needs a number, got '" + value + "'");
+            throw new IllegalArgumentException(
+                    "Option '" + name + "' needs a number, got '" + value + "'");
         }
     }
 
@@ -182,7 +191,8 @@ final class LocalStackOptions {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Option '" + name + "' needs a whole number, got '" + value + "'");
+            throw new IllegalArgumentException(
+                    "Option '" + name + "' needs a whole number, got '" + value + "'");
         }
     }
 
@@ -190,14 +200,16 @@ final class LocalStackOptions {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Option '" + name + "' needs a whole number, got '" + value + "'");
+            throw new IllegalArgumentException(
+                    "Option '" + name + "' needs a whole number, got '" + value + "'");
         }
     }
 
     static String usage() {
         return String.join(
                 "\n",
-                "usage: bin/run-local [job options] [--generate] [--rate N] [--markets N] [--seed N]",
+                "usage: bin/run-local [job options] [--generate] [--rate N] [--markets N] [--seed"
+                    + " N]",
                 "                     [--flink-conf DIR] [--demo-channels true|false]",
                 "  Without --bootstrap-servers / --redis it starts an in-process Kafka, a private",
                 "  redis-server and a market generator; given them it uses those services and",

@@ -1,11 +1,5 @@
 package com.marketcast.local;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -14,15 +8,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
 /**
  * Writes a {@link MarketSimulation} to the {@code market-updates} topic at a steady rate: the
  * synthetic feed of the local stack (and of benchmarks).
  *
  * <p>Lifecycle: {@link #start()} runs it on a daemon thread ({@link #run()} runs it on the calling
- * thread until {@link #close()}, an interrupt or {@link Settings#limit()} updates), {@link #close()}
- * stops it, flushes and closes the producer. Pacing is by schedule, not by sleeping a fixed time
- * per record: update {@code k} is due at {@code start + k / rate}, so a slow send is caught up in a
- * burst and the long-run rate is exact.
+ * thread until {@link #close()}, an interrupt or {@link Settings#limit()} updates), {@link
+ * #close()} stops it, flushes and closes the producer. Pacing is by schedule, not by sleeping a
+ * fixed time per record: update {@code k} is due at {@code start + k / rate}, so a slow send is
+ * caught up in a burst and the long-run rate is exact.
  */
 public final class MarketGenerator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MarketGenerator.class);
@@ -43,7 +44,8 @@ public final class MarketGenerator implements AutoCloseable {
                 throw new IllegalArgumentException("markets must be at least 1, got " + markets);
             }
             if (!(rate > 0) || Double.isInfinite(rate)) {
-                throw new IllegalArgumentException("rate must be a positive number of updates/s, got " + rate);
+                throw new IllegalArgumentException(
+                        "rate must be a positive number of updates/s, got " + rate);
             }
             if (limit < 0) {
                 throw new IllegalArgumentException("limit must not be negative, got " + limit);
@@ -94,7 +96,8 @@ public final class MarketGenerator implements AutoCloseable {
 
     /** A generator writing to {@code settings.topic()} with a Kafka producer keyed by market id. */
     public static MarketGenerator toKafka(String bootstrapServers, Settings settings) {
-        return new MarketGenerator(settings, new KafkaPublisher(bootstrapServers, settings.topic()));
+        return new MarketGenerator(
+                settings, new KafkaPublisher(bootstrapServers, settings.topic()));
     }
 
     public Settings settings() {
@@ -106,7 +109,9 @@ public final class MarketGenerator implements AutoCloseable {
         return generated.get();
     }
 
-    /** The ids of the hottest {@code n} open markets; see {@link MarketSimulation#openMarketIds}. */
+    /**
+     * The ids of the hottest {@code n} open markets; see {@link MarketSimulation#openMarketIds}.
+     */
     public List<String> hottestMarkets(int n) {
         return simulation.openMarketIds(n);
     }
@@ -202,7 +207,11 @@ public final class MarketGenerator implements AutoCloseable {
                     new ProducerRecord<>(topic, update.marketId(), json),
                     (metadata, error) -> {
                         if (error != null && failures.getAndIncrement() % 1000 == 0) {
-                            LOG.warn("Market generator: send to {} failed ({} so far)", topic, failures.get(), error);
+                            LOG.warn(
+                                    "Market generator: send to {} failed ({} so far)",
+                                    topic,
+                                    failures.get(),
+                                    error);
                         }
                     });
         }

@@ -18,17 +18,17 @@ import java.util.Random;
  *   <li>Markets sit in a fixed number of slots. Slot {@code k} is picked with probability
  *       proportional to {@code 1/(k+1)} (Zipf, s = 1), so a few markets are hot and most are quiet,
  *       as on a real book where the big match moves all the time.
- *   <li>Each market holds its true outcome probabilities. A price move is a Gaussian random walk
- *       of those probabilities (clamped to [{@value #P_MIN}, {@value #P_MAX}] and renormalised to
- *       sum 1); a price is {@code 1 / (p × (1 + margin))} with a bookmaker margin of 3–7 %,
- *       rounded to 2 decimals and never below 1.01. An update lists only the selections whose
- *       rounded price changed (a partial update, PROTOCOL section 1).
+ *   <li>Each market holds its true outcome probabilities. A price move is a Gaussian random walk of
+ *       those probabilities (clamped to [{@value #P_MIN}, {@value #P_MAX}] and renormalised to sum
+ *       1); a price is {@code 1 / (p × (1 + margin))} with a bookmaker margin of 3–7 %, rounded to
+ *       2 decimals and never below 1.01. An update lists only the selections whose rounded price
+ *       changed (a partial update, PROTOCOL section 1).
  *   <li>Occasionally a market (any, not only a hot one) is suspended (status only) and reopens a
- *       few seconds later with a jump in all its prices; rarely one closes, and a few seconds later a new market with a new
- *       id (on a new event of the same sport) takes its slot. A closed market gets no further
- *       update.
- *   <li>Every market starts with a full update (status {@code OPEN} and all prices); at start-up the
- *       first {@code markets} updates announce every market once, so consumers know them all
+ *       few seconds later with a jump in all its prices; rarely one closes, and a few seconds later
+ *       a new market with a new id (on a new event of the same sport) takes its slot. A closed
+ *       market gets no further update.
+ *   <li>Every market starts with a full update (status {@code OPEN} and all prices); at start-up
+ *       the first {@code markets} updates announce every market once, so consumers know them all
  *       within a couple of seconds.
  *   <li>{@code seq} starts at 1 per market and grows by one per update.
  * </ul>
@@ -40,12 +40,14 @@ public final class MarketSimulation {
     static final double P_MIN = 0.01;
     static final double P_MAX = 0.92;
     static final double MIN_PRICE = 1.01;
+
     /**
      * Chances per update that it suspends or closes a market instead of moving prices: at 200
-     * updates/s over 300 markets, each market is suspended about every 6 minutes and lives about
-     * 50 minutes.
+     * updates/s over 300 markets, each market is suspended about every 6 minutes and lives about 50
+     * minutes.
      */
     static final double SUSPEND_PROBABILITY = 0.004;
+
     static final double CLOSE_PROBABILITY = 0.0005;
     private static final Duration MIN_SUSPENSION = Duration.ofSeconds(2);
     private static final Duration MAX_SUSPENSION = Duration.ofSeconds(6);
@@ -65,23 +67,40 @@ public final class MarketSimulation {
                             0.55,
                             List.of("Premier League", "La Liga", "Serie A", "Bundesliga"),
                             List.of(
-                                    new MarketType("MATCH_ODDS", "Match Odds", List.of("home", "draw", "away")),
-                                    new MarketType("OVER_UNDER_25", "Over/Under 2.5 Goals", List.of("over", "under")),
-                                    new MarketType("BTTS", "Both Teams To Score", List.of("yes", "no")))),
+                                    new MarketType(
+                                            "MATCH_ODDS",
+                                            "Match Odds",
+                                            List.of("home", "draw", "away")),
+                                    new MarketType(
+                                            "OVER_UNDER_25",
+                                            "Over/Under 2.5 Goals",
+                                            List.of("over", "under")),
+                                    new MarketType(
+                                            "BTTS", "Both Teams To Score", List.of("yes", "no")))),
                     new Sport(
                             "tennis",
                             0.25,
                             List.of("ATP Vienna", "WTA Linz"),
                             List.of(
-                                    new MarketType("MATCH_WINNER", "Match Winner", List.of("home", "away")),
-                                    new MarketType("SET_1_WINNER", "First Set Winner", List.of("home", "away")))),
+                                    new MarketType(
+                                            "MATCH_WINNER",
+                                            "Match Winner",
+                                            List.of("home", "away")),
+                                    new MarketType(
+                                            "SET_1_WINNER",
+                                            "First Set Winner",
+                                            List.of("home", "away")))),
                     new Sport(
                             "basketball",
                             0.20,
                             List.of("NBA", "EuroLeague"),
                             List.of(
-                                    new MarketType("MONEYLINE", "Moneyline", List.of("home", "away")),
-                                    new MarketType("TOTAL_POINTS", "Total Points", List.of("over", "under")))));
+                                    new MarketType(
+                                            "MONEYLINE", "Moneyline", List.of("home", "away")),
+                                    new MarketType(
+                                            "TOTAL_POINTS",
+                                            "Total Points",
+                                            List.of("over", "under")))));
 
     /** What a consumer would need to know about a market beyond its prices (a catalog row). */
     public record MarketInfo(
@@ -120,7 +139,8 @@ public final class MarketSimulation {
     private final Market[] slots;
     private final double[] cumulativeHotness;
     private final PriorityQueue<Timed> timeline =
-            new PriorityQueue<>(Comparator.comparingLong(Timed::dueAt).thenComparingLong(Timed::order));
+            new PriorityQueue<>(
+                    Comparator.comparingLong(Timed::dueAt).thenComparingLong(Timed::order));
     private long timedOrder;
     private int announced;
     private int nextEventNumber = 1;
@@ -143,7 +163,8 @@ public final class MarketSimulation {
         while (slot < markets) {
             Sport sport = pickSport();
             String eventId = "e-" + nextEventNumber++;
-            String competition = sport.competitions().get(random.nextInt(sport.competitions().size()));
+            String competition =
+                    sport.competitions().get(random.nextInt(sport.competitions().size()));
             for (MarketType type : sport.marketTypes()) {
                 if (slot == markets) {
                     break;
@@ -239,7 +260,8 @@ public final class MarketSimulation {
         List<FeedUpdate.Price> prices = new ArrayList<>(market.probabilities.length);
         for (int i = 0; i < market.probabilities.length; i++) {
             market.published[i] = price(market, i);
-            prices.add(new FeedUpdate.Price(market.info.selectionIds().get(i), market.published[i]));
+            prices.add(
+                    new FeedUpdate.Price(market.info.selectionIds().get(i), market.published[i]));
         }
         return emit(market, now, status, prices);
     }
@@ -379,7 +401,8 @@ public final class MarketSimulation {
     }
 
     private void schedule(long now, Duration min, Duration max, int slot, Action action) {
-        long delay = min.toMillis() + (long) (random.nextDouble() * (max.toMillis() - min.toMillis()));
+        long delay =
+                min.toMillis() + (long) (random.nextDouble() * (max.toMillis() - min.toMillis()));
         timeline.add(new Timed(now + delay, timedOrder++, slot, action));
     }
 }

@@ -1,16 +1,18 @@
 package com.marketcast.local;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
- * Counts every message on every subscriber channel with one pattern subscription ({@code
- * PSUBSCRIBE stream:*}) on its own connection: the stack's measure of messages delivered.
+ * Counts every message on every subscriber channel with one pattern subscription ({@code PSUBSCRIBE
+ * stream:*}) on its own connection: the stack's measure of messages delivered.
  */
 final class StreamCounter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamCounter.class);
@@ -49,7 +51,10 @@ final class StreamCounter implements AutoCloseable {
                 connection.psubscribe(listener, PATTERN);
             } catch (RuntimeException e) {
                 if (running) {
-                    LOG.warn("Counter of {}: Redis connection lost ({}); reconnecting", PATTERN, e.getMessage());
+                    LOG.warn(
+                            "Counter of {}: Redis connection lost ({}); reconnecting",
+                            PATTERN,
+                            e.getMessage());
                     try {
                         Thread.sleep(Duration.ofSeconds(1).toMillis());
                     } catch (InterruptedException interrupted) {

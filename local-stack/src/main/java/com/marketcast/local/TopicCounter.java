@@ -1,14 +1,15 @@
 package com.marketcast.local;
 
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Records in a topic so far, as the sum of its partitions' end offsets: how many updates entered
@@ -22,17 +23,26 @@ final class TopicCounter implements AutoCloseable {
         this.admin =
                 Admin.create(
                         Map.of(
-                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                                AdminClientConfig.CLIENT_ID_CONFIG, "local-stack-counter",
-                                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000,
-                                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000));
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrapServers,
+                                AdminClientConfig.CLIENT_ID_CONFIG,
+                                "local-stack-counter",
+                                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                                5000,
+                                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                                3000));
     }
 
-    /** The end offsets summed, or -1 when the topic does not exist (yet) or Kafka does not answer. */
+    /**
+     * The end offsets summed, or -1 when the topic does not exist (yet) or Kafka does not answer.
+     */
     long records(String topic) {
         try {
             TopicDescription description =
-                    admin.describeTopics(Set.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS).get(topic);
+                    admin.describeTopics(Set.of(topic))
+                            .allTopicNames()
+                            .get(5, TimeUnit.SECONDS)
+                            .get(topic);
             Map<TopicPartition, OffsetSpec> latest =
                     description.partitions().stream()
                             .collect(

@@ -3,11 +3,12 @@ package com.marketcast.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 class LocalStackOptionsTest {
 
@@ -16,19 +17,32 @@ class LocalStackOptionsTest {
         LocalStackOptions options =
                 LocalStackOptions.parse(
                         new String[] {
-                            "--parallelism", "4",
+                            "--parallelism",
+                            "4",
                             "--generate",
-                            "--rate", "500",
-                            "--checkpoint-interval", "5s",
+                            "--rate",
+                            "500",
+                            "--checkpoint-interval",
+                            "5s",
                             "--markets=50",
-                            "--seed", "7",
-                            "--flink-conf", "/etc/flink",
-                            "--demo-channels", "false",
-                            "--channel-ttl", "2min"
+                            "--seed",
+                            "7",
+                            "--flink-conf",
+                            "/etc/flink",
+                            "--demo-channels",
+                            "false",
+                            "--channel-ttl",
+                            "2min"
                         });
 
         assertThat(options.jobArgs)
-                .containsExactly("--parallelism", "4", "--checkpoint-interval", "5s", "--channel-ttl", "2min");
+                .containsExactly(
+                        "--parallelism",
+                        "4",
+                        "--checkpoint-interval",
+                        "5s",
+                        "--channel-ttl",
+                        "2min");
         assertThat(options.generate).isTrue();
         assertThat(options.rate).isEqualTo(500.0);
         assertThat(options.markets).isEqualTo(50);
@@ -49,20 +63,23 @@ class LocalStackOptionsTest {
 
     @Test
     void givenServicesMeanNoGeneratorUnlessAskedFor() {
-        LocalStackOptions given = LocalStackOptions.parse(new String[] {"--bootstrap-servers", "kafka:9092"});
+        LocalStackOptions given =
+                LocalStackOptions.parse(new String[] {"--bootstrap-servers", "kafka:9092"});
         assertThat(given.externalServices()).isTrue();
         assertThat(given.runGenerator()).isFalse();
         assertThat(given.jobOption("bootstrap-servers")).hasValue("kafka:9092");
 
         LocalStackOptions asked =
-                LocalStackOptions.parse(new String[] {"--redis", "redis://r:6379", "--generate", "true"});
+                LocalStackOptions.parse(
+                        new String[] {"--redis", "redis://r:6379", "--generate", "true"});
         assertThat(asked.runGenerator()).isTrue();
     }
 
     @Test
     void replacesServiceOptionsForTheJob() {
         LocalStackOptions options =
-                LocalStackOptions.parse(new String[] {"--redis", "redis://given:6379", "--parallelism", "2"});
+                LocalStackOptions.parse(
+                        new String[] {"--redis", "redis://given:6379", "--parallelism", "2"});
         Map<String, String> services = new LinkedHashMap<>();
         services.put("bootstrap-servers", "127.0.0.1:1234");
         services.put("redis", "redis://given:6379");
@@ -71,7 +88,12 @@ class LocalStackOptionsTest {
 
         assertThat(args)
                 .containsExactly(
-                        "--parallelism", "2", "--bootstrap-servers", "127.0.0.1:1234", "--redis", "redis://given:6379");
+                        "--parallelism",
+                        "2",
+                        "--bootstrap-servers",
+                        "127.0.0.1:1234",
+                        "--redis",
+                        "redis://given:6379");
     }
 
     @Test

@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marketcast.embedded.EmbeddedKafka;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,11 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.Test;
 
 class MarketGeneratorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,7 +27,11 @@ class MarketGeneratorTest {
     void runsAtTheRateUntilItsLimit() {
         List<FeedUpdate> published = new CopyOnWriteArrayList<>();
         MarketGenerator.Settings settings =
-                MarketGenerator.Settings.defaults("market-updates").withMarkets(50).withRate(1000).withSeed(3).withLimit(500);
+                MarketGenerator.Settings.defaults("market-updates")
+                        .withMarkets(50)
+                        .withRate(1000)
+                        .withSeed(3)
+                        .withLimit(500);
         long start = System.nanoTime();
         try (MarketGenerator generator = new MarketGenerator(settings, listPublisher(published))) {
             generator.run();
@@ -42,7 +48,8 @@ class MarketGeneratorTest {
         List<FeedUpdate> published = new CopyOnWriteArrayList<>();
         MarketGenerator generator =
                 new MarketGenerator(
-                        MarketGenerator.Settings.defaults("t").withRate(2000).withSeed(1), listPublisher(published));
+                        MarketGenerator.Settings.defaults("t").withRate(2000).withSeed(1),
+                        listPublisher(published));
         generator.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (published.size() < 100 && System.nanoTime() < deadline) {
@@ -61,8 +68,13 @@ class MarketGeneratorTest {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             kafka.createTopic("market-updates", 4);
             MarketGenerator.Settings settings =
-                    MarketGenerator.Settings.defaults("market-updates").withMarkets(20).withRate(2000).withSeed(11).withLimit(300);
-            try (MarketGenerator generator = MarketGenerator.toKafka(kafka.bootstrapServers(), settings)) {
+                    MarketGenerator.Settings.defaults("market-updates")
+                            .withMarkets(20)
+                            .withRate(2000)
+                            .withSeed(11)
+                            .withLimit(300);
+            try (MarketGenerator generator =
+                    MarketGenerator.toKafka(kafka.bootstrapServers(), settings)) {
                 generator.run();
             }
 
@@ -99,7 +111,8 @@ class MarketGeneratorTest {
         };
     }
 
-    private static List<ConsumerRecord<String, String>> consumeAll(EmbeddedKafka kafka, String topic, int expected) {
+    private static List<ConsumerRecord<String, String>> consumeAll(
+            EmbeddedKafka kafka, String topic, int expected) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "generator-test");

@@ -2,14 +2,15 @@ package com.marketcast.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** The feed's invariants over a long run with a fixed seed and a fake clock (200 updates/s). */
 class MarketSimulationTest {
@@ -39,8 +40,13 @@ class MarketSimulationTest {
     void pricesAreFiniteAboveOneAndOnTwoDecimals() {
         for (FeedUpdate update : feed) {
             for (FeedUpdate.Price p : update.selections()) {
-                assertThat(p.price()).as("%s", update).isFinite().isGreaterThanOrEqualTo(MarketSimulation.MIN_PRICE);
-                assertThat(Math.abs(p.price() * 100 - Math.round(p.price() * 100))).as("%s", update).isLessThan(1e-6);
+                assertThat(p.price())
+                        .as("%s", update)
+                        .isFinite()
+                        .isGreaterThanOrEqualTo(MarketSimulation.MIN_PRICE);
+                assertThat(Math.abs(p.price() * 100 - Math.round(p.price() * 100)))
+                        .as("%s", update)
+                        .isLessThan(1e-6);
                 // 1 / (P_MIN × (1 + 7 %)) is the longest price the model can make
                 assertThat(p.price()).isLessThan(100.0);
             }
@@ -62,7 +68,9 @@ class MarketSimulationTest {
         Set<String> closed = new HashSet<>();
         Set<String> seen = new HashSet<>();
         for (FeedUpdate update : feed) {
-            assertThat(closed).as("update after CLOSED: %s", update).doesNotContain(update.marketId());
+            assertThat(closed)
+                    .as("update after CLOSED: %s", update)
+                    .doesNotContain(update.marketId());
             if ("CLOSED".equals(update.status())) {
                 closed.add(update.marketId());
             }
@@ -85,11 +93,13 @@ class MarketSimulationTest {
                 selectionCount.put(update.marketId(), update.selections().size());
             } else {
                 // a partial update names only the market's own selections
-                assertThat(update.selections().size()).isLessThanOrEqualTo(selectionCount.get(update.marketId()));
+                assertThat(update.selections().size())
+                        .isLessThanOrEqualTo(selectionCount.get(update.marketId()));
             }
         }
         // the first `markets` updates announce every market once
-        assertThat(feed.subList(0, MARKETS).stream().map(FeedUpdate::marketId).distinct()).hasSize(MARKETS);
+        assertThat(feed.subList(0, MARKETS).stream().map(FeedUpdate::marketId).distinct())
+                .hasSize(MARKETS);
     }
 
     @Test
@@ -117,10 +127,13 @@ class MarketSimulationTest {
     void priceMovesChangeAtLeastOnePrice() {
         Map<String, Map<String, Double>> prices = new HashMap<>();
         for (FeedUpdate update : feed) {
-            Map<String, Double> held = prices.computeIfAbsent(update.marketId(), id -> new HashMap<>());
+            Map<String, Double> held =
+                    prices.computeIfAbsent(update.marketId(), id -> new HashMap<>());
             if (update.status() == null) {
                 assertThat(update.selections()).isNotEmpty();
-                boolean moved = update.selections().stream().anyMatch(p -> !Double.valueOf(p.price()).equals(held.get(p.id())));
+                boolean moved =
+                        update.selections().stream()
+                                .anyMatch(p -> !Double.valueOf(p.price()).equals(held.get(p.id())));
                 assertThat(moved).as("%s", update).isTrue();
             }
             update.selections().forEach(p -> held.put(p.id(), p.price()));
@@ -130,8 +143,10 @@ class MarketSimulationTest {
     @Test
     void hotMarketsMoveMoreThanColdOnes() {
         Map<String, Integer> perMarket = new HashMap<>();
-        feed.subList(MARKETS, feed.size()).forEach(u -> perMarket.merge(u.marketId(), 1, Integer::sum));
-        List<Integer> counts = perMarket.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
+        feed.subList(MARKETS, feed.size())
+                .forEach(u -> perMarket.merge(u.marketId(), 1, Integer::sum));
+        List<Integer> counts =
+                perMarket.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
         int top10 = counts.subList(0, 10).stream().mapToInt(Integer::intValue).sum();
         // Zipf over 300 slots: the 10 hottest get H(10)/H(300), about 47 %, of the updates
         assertThat(top10).isGreaterThan((feed.size() - MARKETS) * 35 / 100);

@@ -59,7 +59,10 @@ public final class SubscriberLayoutBenchmark {
         try (var harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(function), (String s) -> s.substring(2, s.indexOf('|')), Types.STRING)) {
-            harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+            // the harness grants almost no managed memory; give RocksDB its own write buffers instead
+            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
+            rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
+            harness.setStateBackend(rocksDb);
             harness.open();
             for (int m = 0; m < markets; m++) {
                 for (int c = 0; c < fanOut; c++) {

@@ -1,13 +1,14 @@
 package com.marketcast.connectors.redis;
 
-import java.io.Serializable;
-import java.net.URI;
-import java.time.Duration;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.util.JedisURIHelper;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
 
 /**
  * The connection and retry settings a {@link RedisSinkWriter} needs, validated by {@link
@@ -57,11 +58,11 @@ final class RedisClientSettings implements Serializable {
     }
 
     /**
-     * A pool of at most one connection: a writer sends from a single thread, so a second
-     * connection would never be used. Broken connections (the writer marks every connection that
-     * saw an error) are destroyed on return and the next borrow connects afresh, which is how the
-     * sink survives a Redis restart. {@code testWhileIdle} retires connections that died while
-     * idle without paying a PING per batch.
+     * A pool of at most one connection: a writer sends from a single thread, so a second connection
+     * would never be used. Broken connections (the writer marks every connection that saw an error)
+     * are destroyed on return and the next borrow connects afresh, which is how the sink survives a
+     * Redis restart. {@code testWhileIdle} retires connections that died while idle without paying
+     * a PING per batch.
      */
     JedisPool createPool() {
         URI uri = URI.create(redisUri);

@@ -1,8 +1,5 @@
 package com.marketcast.connectors.redis;
 
-import java.io.IOException;
-import java.util.Collection;
-import java.util.Collections;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSink;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -11,22 +8,24 @@ import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
+import java.util.Collection;
+import java.util.Collections;
+
 /**
  * A Flink Sink V2 that sends {@code PUBLISH} and {@code SET} commands to one Redis server, in
  * pipelined batches, in the order the elements arrive at each subtask.
  *
  * <p>Built on {@link AsyncSinkBase}: each subtask buffers commands (at most {@code
- * maxBufferedRequests}, then it backpressures) and sends a batch when {@code maxBatchSize}
- * commands are waiting or the oldest has waited {@code maxTimeInBufferMS}, whichever comes first.
- * A checkpoint waits for the batch in flight and stores the rest of the buffer in the checkpoint,
- * so the sink is at-least-once: after a failure a subscriber may see a message twice, never miss
- * one.
+ * maxBufferedRequests}, then it backpressures) and sends a batch when {@code maxBatchSize} commands
+ * are waiting or the oldest has waited {@code maxTimeInBufferMS}, whichever comes first. A
+ * checkpoint waits for the batch in flight and stores the rest of the buffer in the checkpoint, so
+ * the sink is at-least-once: after a failure a subscriber may see a message twice, never miss one.
  *
- * <p>Ordering: at most one batch per subtask is in flight, and a failed batch goes back to the
- * head of the buffer and is retried (with exponential backoff) before anything behind it is sent.
- * Two writes to the same key therefore reach Redis in stream order as long as the stream routes a
- * key to one subtask (key the stream before the sink). When the retries are exhausted the task
- * fails with a {@link RedisSinkException} and Flink's restart strategy takes over.
+ * <p>Ordering: at most one batch per subtask is in flight, and a failed batch goes back to the head
+ * of the buffer and is retried (with exponential backoff) before anything behind it is sent. Two
+ * writes to the same key therefore reach Redis in stream order as long as the stream routes a key
+ * to one subtask (key the stream before the sink). When the retries are exhausted the task fails
+ * with a {@link RedisSinkException} and Flink's restart strategy takes over.
  *
  * <pre>{@code
  * RedisSink<RedisWrite> sink =
@@ -89,7 +88,8 @@ public final class RedisSink<IN> extends AsyncSinkBase<IN, RedisWrite> {
 
     @Override
     public StatefulSink.StatefulSinkWriter<IN, BufferedRequestState<RedisWrite>> restoreWriter(
-            WriterInitContext context, Collection<BufferedRequestState<RedisWrite>> recoveredState) {
+            WriterInitContext context,
+            Collection<BufferedRequestState<RedisWrite>> recoveredState) {
         return new RedisSinkWriter<>(
                 getElementConverter(),
                 context,
@@ -105,7 +105,7 @@ public final class RedisSink<IN> extends AsyncSinkBase<IN, RedisWrite> {
     @Override
     @Deprecated
     public StatefulSink.StatefulSinkWriter<IN, BufferedRequestState<RedisWrite>> createWriter(
-            Sink.InitContext context) throws IOException {
+            Sink.InitContext context) {
         throw new UnsupportedOperationException(
                 "RedisSink creates its writer through createWriter(WriterInitContext)");
     }

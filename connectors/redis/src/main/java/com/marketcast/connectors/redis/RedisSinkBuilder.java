@@ -1,15 +1,16 @@
 package com.marketcast.connectors.redis;
 
-import java.net.URI;
 import redis.clients.jedis.util.JedisURIHelper;
+
+import java.net.URI;
 
 /**
  * Builds a {@link RedisSink}; obtain one with {@link RedisSink#builder()}.
  *
  * <p>Only {@link #setRedisUri(String)} and {@link #setSerializer(RedisWriteSerializer)} are
  * required; every other setting has the default shown by its {@code DEFAULT_*} constant. {@link
- * #build()} checks the settings together and names the offending one, so a bad configuration
- * fails when the job graph is built rather than on a TaskManager.
+ * #build()} checks the settings together and names the offending one, so a bad configuration fails
+ * when the job graph is built rather than on a TaskManager.
  *
  * <p>There is deliberately no setter for the number of in-flight requests: the sink keeps it at
  * one, because that is what keeps writes to the same key in order (see {@link RedisSink}).
@@ -17,10 +18,13 @@ import redis.clients.jedis.util.JedisURIHelper;
 public final class RedisSinkBuilder<IN> {
     /** Commands per pipelined batch. */
     public static final int DEFAULT_MAX_BATCH_SIZE = 512;
+
     /** Commands held in the writer's buffer before {@code write} blocks (backpressure). */
     public static final int DEFAULT_MAX_BUFFERED_REQUESTS = 8192;
+
     /** How long a command may wait for its batch to fill before it is sent anyway. */
     public static final long DEFAULT_MAX_TIME_IN_BUFFER_MS = 5;
+
     public static final long DEFAULT_MAX_BATCH_SIZE_IN_BYTES = 8L * 1024 * 1024;
     public static final long DEFAULT_MAX_RECORD_SIZE_IN_BYTES = 1024L * 1024;
     public static final int DEFAULT_MAX_RETRIES = 8;
@@ -29,6 +33,7 @@ public final class RedisSinkBuilder<IN> {
     public static final long DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
     public static final long DEFAULT_SOCKET_TIMEOUT_MS = 2_000;
     public static final long DEFAULT_BORROW_TIMEOUT_MS = 2_000;
+
     /** A safety net only: every attempt is bounded by the timeouts above. */
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -162,7 +167,9 @@ public final class RedisSinkBuilder<IN> {
                         + ") must be greater than maxBatchSize ("
                         + maxBatchSize
                         + ")");
-        check(maxTimeInBufferMS > 0, "maxTimeInBufferMS must be positive, got " + maxTimeInBufferMS);
+        check(
+                maxTimeInBufferMS > 0,
+                "maxTimeInBufferMS must be positive, got " + maxTimeInBufferMS);
         check(
                 maxRecordSizeInBytes > 0,
                 "maxRecordSizeInBytes must be positive, got " + maxRecordSizeInBytes);
@@ -204,7 +211,8 @@ public final class RedisSinkBuilder<IN> {
         try {
             uri = new URI(redisUri);
         } catch (Exception e) {
-            throw new IllegalArgumentException("redisUri " + shown + " is not a URI: " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "redisUri " + shown + " is not a URI: " + e.getMessage());
         }
         check(
                 JedisURIHelper.isValid(uri)
@@ -219,7 +227,8 @@ public final class RedisSinkBuilder<IN> {
             JedisURIHelper.getPassword(uri);
             JedisURIHelper.getRedisProtocol(uri);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("redisUri " + shown + " is malformed: " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "redisUri " + shown + " is malformed: " + e.getMessage());
         }
     }
 

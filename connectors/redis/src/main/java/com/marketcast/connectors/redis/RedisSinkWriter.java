@@ -1,11 +1,5 @@
 package com.marketcast.connectors.redis;
 
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
@@ -18,26 +12,34 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
 /**
- * Sends the batches {@link AsyncSinkWriter} hands it as one jedis pipeline each, on a dedicated
- * I/O thread, so the task thread keeps buffering while a batch is in flight.
+ * Sends the batches {@link AsyncSinkWriter} hands it as one jedis pipeline each, on a dedicated I/O
+ * thread, so the task thread keeps buffering while a batch is in flight.
  *
  * <p>Failure handling: a batch that fails (connection lost, timeout, or Redis rejected a command)
  * is handed back through {@link ResultHandler#retryForEntries} after an exponential backoff; until
- * then it counts as in flight, so nothing overtakes it. After {@code maxRetries} consecutive
- * failed attempts the writer fails the task with a {@link RedisSinkException}.
+ * then it counts as in flight, so nothing overtakes it. After {@code maxRetries} consecutive failed
+ * attempts the writer fails the task with a {@link RedisSinkException}.
  *
  * <p>Metrics, beside the {@code numRecordsOut}/{@code numBytesOut}/{@code currentSendTime} that
  * {@code AsyncSinkWriter} registers: {@code numPublishes} and {@code numSets} (commands Redis
- * acknowledged), {@code numBatches} (pipelines that succeeded), {@code numFailedAttempts}, {@code
- * numRetries}, and the histogram {@code flushLatencyMicros} (one successful pipeline round trip,
- * connection borrow included).
+ * accepted, repeats by retries included), {@code numBatches} (pipelines that succeeded), {@code
+ * numFailedAttempts}, {@code numRetries}, and the histogram {@code flushLatencyMicros} (one
+ * successful pipeline round trip, connection borrow included).
  */
 final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSinkWriter.class);
@@ -124,35 +126,34 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
     /** Runs on the I/O thread. */
     private void attempt(List<RedisWrite> batch, ResultHandler<RedisWrite> resultHandler) {
         long start = System.nanoTime();
-        Outcome outcome;
+        Rejection rejection;
         try {
-            outcome = pipeline(batch);
+            rejection = pipeline(batch);
         } catch (Exception e) {
             // connection-level failure: any prefix of the batch may have been applied, so all of
-            // it is retried (at-least-once; a retry can repeat commands, never reorder them)
+            // it is retried (at-least-once: a retry can repeat commands, never reorder them)
             fail(batch, e, resultHandler);
             return;
         }
-        countAcknowledged(batch, outcome.acknowledged);
-        if (outcome.rejection == null) {
+        if (rejection == null) {
             flushLatencyMicros.update((System.nanoTime() - start) / 1_000);
             numBatches.inc();
             consecutiveFailures = 0;
             resultHandler.complete();
         } else {
-            // Redis applied everything before the rejected command; retry from there on
-            fail(
-                    batch.subList(outcome.acknowledged, batch.size()),
-                    outcome.rejection,
-                    resultHandler);
+            // Redis applied everything before the rejected command, so the retry starts there.
+            // Commands after it that Redis accepted are sent again, behind it: repeated, not
+            // reordered. The usual rejections (OOM for SET, NOPERM, READONLY) hit every command
+            // of their kind in the batch anyway.
+            fail(batch.subList(rejection.index, batch.size()), rejection.error, resultHandler);
         }
     }
 
     /**
-     * Sends the batch as one pipeline and reads every reply. Returns how many leading commands
-     * Redis acknowledged and the first rejection, if any; throws if the connection failed.
+     * Sends the batch as one pipeline and reads every reply. Returns the first command Redis
+     * rejected, or null if it accepted them all; throws if the connection failed.
      */
-    private Outcome pipeline(List<RedisWrite> batch) {
+    private Rejection pipeline(List<RedisWrite> batch) {
         try (Jedis jedis = pool.getResource()) {
             try {
                 Pipeline pipeline = jedis.pipelined();
@@ -164,14 +165,21 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
                                     : pipeline.set(write.key, write.value));
                 }
                 pipeline.sync();
+                Rejection first = null;
                 for (int i = 0; i < replies.size(); i++) {
                     try {
                         replies.get(i).get();
+                        (batch.get(i).command == RedisWrite.Command.PUBLISH
+                                        ? numPublishes
+                                        : numSets)
+                                .inc();
                     } catch (JedisDataException rejected) {
-                        return new Outcome(i, rejected);
+                        if (first == null) {
+                            first = new Rejection(i, rejected);
+                        }
                     }
                 }
-                return new Outcome(batch.size(), null);
+                return first;
             } catch (RuntimeException e) {
                 // Replies may still be unread on this connection: closing a broken Jedis destroys
                 // it instead of returning it to the pool, and the next borrow reconnects.
@@ -181,7 +189,8 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
         }
     }
 
-    private void fail(List<RedisWrite> remaining, Exception cause, ResultHandler<RedisWrite> handler) {
+    private void fail(
+            List<RedisWrite> remaining, Exception cause, ResultHandler<RedisWrite> handler) {
         numFailedAttempts.inc();
         consecutiveFailures++;
         if (consecutiveFailures > settings.maxRetries) {
@@ -215,23 +224,15 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
         io.schedule(() -> handler.retryForEntries(retry), backoff, TimeUnit.MILLISECONDS);
     }
 
-    private void countAcknowledged(List<RedisWrite> batch, int acknowledged) {
-        for (int i = 0; i < acknowledged; i++) {
-            if (batch.get(i).command == RedisWrite.Command.PUBLISH) {
-                numPublishes.inc();
-            } else {
-                numSets.inc();
-            }
-        }
-    }
-
     @Override
     public void close() {
         io.shutdownNow();
         try {
             // a pipeline still running ends within its socket timeout
             if (!io.awaitTermination(settings.attemptBoundMS(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("Redis sink I/O thread did not stop within {} ms", settings.attemptBoundMS());
+                LOG.warn(
+                        "Redis sink I/O thread did not stop within {} ms",
+                        settings.attemptBoundMS());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -264,6 +265,6 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
         return flushLatencyMicros.getCount();
     }
 
-    /** How a pipeline went: acknowledged leading commands, and the first rejection if any. */
-    private record Outcome(int acknowledged, JedisDataException rejection) {}
+    /** The first command of a batch that Redis rejected, and its error reply. */
+    private record Rejection(int index, JedisDataException error) {}
 }

@@ -5,8 +5,8 @@ import java.io.Serializable;
 /**
  * Turns a stream element into the Redis command the {@link RedisSink} sends for it.
  *
- * <p>It runs on the sink's task thread for every element, so it should be cheap and must not
- * block; it ships with the job graph, hence {@link Serializable}. It must return a complete {@link
+ * <p>It runs on the sink's task thread for every element, so it should be cheap and must not block;
+ * it ships with the job graph, hence {@link Serializable}. It must return a complete {@link
  * RedisWrite} (command, key and value set): the sink fails the task otherwise, because a silently
  * dropped write is worse than a visible failure.
  */

@@ -1,10 +1,11 @@
 package com.marketcast.connectors.redis;
 
+import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
-import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 
 /**
  * Writes the sink writer's buffered (not yet sent) commands into checkpoints.
@@ -29,7 +30,11 @@ final class RedisWriteStateSerializer extends AsyncSinkWriterStateSerializer<Red
             throws IOException {
         if (version != VERSION) {
             throw new IOException(
-                    "Unknown Redis sink state version " + version + " (this sink reads " + VERSION + ")");
+                    "Unknown Redis sink state version "
+                            + version
+                            + " (this sink reads "
+                            + VERSION
+                            + ")");
         }
         return super.deserialize(version, serialized);
     }

@@ -3,13 +3,14 @@ package com.marketcast.connectors.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.apache.flink.util.InstantiationUtil;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
+
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 class RedisSinkBuilderTest {
 
@@ -51,7 +52,9 @@ class RedisSinkBuilderTest {
                 bad("maxBufferedRequests", b -> b.setMaxBatchSize(100).setMaxBufferedRequests(100)),
                 bad("maxTimeInBufferMS", b -> b.setMaxTimeInBufferMS(0)),
                 bad("maxRecordSizeInBytes", b -> b.setMaxRecordSizeInBytes(0)),
-                bad("maxBatchSizeInBytes", b -> b.setMaxBatchSizeInBytes(10).setMaxRecordSizeInBytes(11)),
+                bad(
+                        "maxBatchSizeInBytes",
+                        b -> b.setMaxBatchSizeInBytes(10).setMaxRecordSizeInBytes(11)),
                 bad("maxRetries", b -> b.setMaxRetries(-1)),
                 bad("initialBackoffMS", b -> b.setInitialBackoffMS(0)),
                 bad("maxBackoffMS", b -> b.setInitialBackoffMS(100).setMaxBackoffMS(99)),
@@ -63,7 +66,8 @@ class RedisSinkBuilderTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badSettings")
-    void rejectsABadSettingByName(String setting, UnaryOperator<RedisSinkBuilder<RedisWrite>> spoil) {
+    void rejectsABadSettingByName(
+            String setting, UnaryOperator<RedisSinkBuilder<RedisWrite>> spoil) {
         assertThatThrownBy(() -> spoil.apply(valid()).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(setting);
@@ -76,7 +80,8 @@ class RedisSinkBuilderTest {
                 .hasMessageNotContaining("hunter2");
     }
 
-    private static Arguments bad(String setting, UnaryOperator<RedisSinkBuilder<RedisWrite>> spoil) {
+    private static Arguments bad(
+            String setting, UnaryOperator<RedisSinkBuilder<RedisWrite>> spoil) {
         return Arguments.of(setting, spoil);
     }
 }

@@ -3,12 +3,7 @@ package com.marketcast.connectors.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marketcast.embedded.RedisServer;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.LongStream;
+
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -18,7 +13,16 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The sink in a real (mini) Flink cluster: a bounded job whose every element reaches a subscriber. */
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+
+/**
+ * The sink in a real (mini) Flink cluster: a bounded job whose every element reaches a subscriber.
+ */
 class RedisSinkITCase {
     private static final int PARALLELISM = 2;
     private static final int CHANNELS = 8;
@@ -40,14 +44,19 @@ class RedisSinkITCase {
             // RedisWrite must travel as a POJO: fail the job if anything falls back to Kryo
             conf.set(PipelineOptions.GENERIC_TYPES, false);
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
             env.setParallelism(PARALLELISM);
             // checkpoints during the run exercise flush-on-checkpoint and the state serializer
             env.enableCheckpointing(100);
 
             env.fromSequence(0, ELEMENTS - 1)
                     .setParallelism(1) // one ordered source, so per-channel order is checkable
-                    .map(i -> RedisWrite.publish("job.ch" + (i % CHANNELS), Long.toString(i).getBytes(StandardCharsets.UTF_8)))
+                    .map(
+                            i ->
+                                    RedisWrite.publish(
+                                            "job.ch" + (i % CHANNELS),
+                                            Long.toString(i).getBytes(StandardCharsets.UTF_8)))
                     .setParallelism(1)
                     // a channel is written by one sink subtask: what keeps its order end to end
                     .keyBy(write -> new String(write.key, StandardCharsets.UTF_8))

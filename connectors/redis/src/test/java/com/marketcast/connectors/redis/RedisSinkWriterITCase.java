@@ -3,6 +3,15 @@ package com.marketcast.connectors.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marketcast.embedded.RedisServer;
+
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import redis.clients.jedis.Jedis;
+
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -10,12 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
 
 /** The writer against a real redis-server and a real subscriber, driven like a Flink task. */
 class RedisSinkWriterITCase {
@@ -37,7 +40,8 @@ class RedisSinkWriterITCase {
     void publishesInOrderAndSetsLand() throws Exception {
         int messages = 2_000;
         try (RedisSubscriber subscriber = RedisSubscriber.psubscribe(redis.uri(), "order.*");
-                WriterHarness harness = new WriterHarness(WriterHarness.sink(redis.uri()).build())) {
+                WriterHarness harness =
+                        new WriterHarness(WriterHarness.sink(redis.uri()).build())) {
             for (int i = 0; i < messages; i++) {
                 harness.write(RedisWrite.publish("order.ch" + (i % 3), bytes("m" + i)));
                 if (i % 10 == 0) {
@@ -88,7 +92,8 @@ class RedisSinkWriterITCase {
             harness.processMailsUntil(
                     "the timed batch", TIMEOUT, () -> harness.writer().batchCount() == 2);
             subscriber.awaitCount(13, TIMEOUT);
-            assertThat(subscriber.messages("timed.ch")).containsExactlyElementsOf(expected(13, 1, 0));
+            assertThat(subscriber.messages("timed.ch"))
+                    .containsExactlyElementsOf(expected(13, 1, 0));
             assertThat(harness.buffered()).isZero();
         }
     }
@@ -121,14 +126,16 @@ class RedisSinkWriterITCase {
                 assertThat(harness.buffered()).isZero();
             }
             subscriber.awaitCount(13, TIMEOUT);
-            assertThat(subscriber.messages("ckpt.ch")).containsExactlyElementsOf(expected(13, 1, 0));
+            assertThat(subscriber.messages("ckpt.ch"))
+                    .containsExactlyElementsOf(expected(13, 1, 0));
         }
     }
 
     @Test
     void flushAtEndOfInputEmptiesTheBuffer() throws Exception {
         try (RedisSubscriber subscriber = RedisSubscriber.psubscribe(redis.uri(), "eoi.*");
-                WriterHarness harness = new WriterHarness(WriterHarness.sink(redis.uri()).build())) {
+                WriterHarness harness =
+                        new WriterHarness(WriterHarness.sink(redis.uri()).build())) {
             for (int i = 0; i < 20; i++) {
                 harness.write(RedisWrite.publish("eoi.ch", bytes("m" + i)));
             }
@@ -143,7 +150,9 @@ class RedisSinkWriterITCase {
         }
     }
 
-    /** Messages {@code m<i>} for every i below {@code total} with {@code i % channels == channel}. */
+    /**
+     * Messages {@code m<i>} for every i below {@code total} with {@code i % channels == channel}.
+     */
     static List<String> expected(int total, int channels, int channel) {
         return IntStream.range(0, total)
                 .filter(i -> i % channels == channel)

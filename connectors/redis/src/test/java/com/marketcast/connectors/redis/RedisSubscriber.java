@@ -1,5 +1,8 @@
 package com.marketcast.connectors.redis;
 
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,12 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 
 /**
- * A real Redis subscriber on its own thread (jedis' subscribe blocks), collecting every message
- * per channel in arrival order. Tests wait on it with deadlines.
+ * A real Redis subscriber on its own thread (jedis' subscribe blocks), collecting every message per
+ * channel in arrival order. Tests wait on it with deadlines.
  */
 final class RedisSubscriber implements AutoCloseable {
     private final Jedis jedis;
@@ -59,7 +60,10 @@ final class RedisSubscriber implements AutoCloseable {
         if (!subscriber.subscribed.await(5, TimeUnit.SECONDS)) {
             subscriber.close();
             throw new AssertionError(
-                    "no subscription confirmation for " + pattern + ", error: " + subscriber.failure);
+                    "no subscription confirmation for "
+                            + pattern
+                            + ", error: "
+                            + subscriber.failure);
         }
         return subscriber;
     }

@@ -3,14 +3,15 @@ package com.marketcast.connectors.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
-import org.junit.jupiter.api.Test;
 
 class RedisWriteStateSerializerTest {
     private final RedisWriteStateSerializer serializer = new RedisWriteStateSerializer();
@@ -22,7 +23,8 @@ class RedisWriteStateSerializerTest {
                         RedisWrite.publish("channel-1", utf8("{\"price\":1.5}")),
                         RedisWrite.set("snapshot:1", utf8("v1")),
                         RedisWrite.publish("channel-2", new byte[0]),
-                        new RedisWrite(RedisWrite.Command.SET, new byte[] {0, -1, 127}, new byte[] {-128}),
+                        new RedisWrite(
+                                RedisWrite.Command.SET, new byte[] {0, -1, 127}, new byte[] {-128}),
                         RedisWrite.publish("çhännel-€", utf8("ünïcode")));
         Deque<RequestEntryWrapper<RedisWrite>> buffer = new ArrayDeque<>();
         for (RedisWrite write : writes) {
@@ -31,7 +33,8 @@ class RedisWriteStateSerializerTest {
 
         BufferedRequestState<RedisWrite> restored =
                 serializer.deserialize(
-                        serializer.getVersion(), serializer.serialize(new BufferedRequestState<>(buffer)));
+                        serializer.getVersion(),
+                        serializer.serialize(new BufferedRequestState<>(buffer)));
 
         assertThat(restored.getBufferedRequestEntries())
                 .extracting(RequestEntryWrapper::getRequestEntry)
@@ -47,7 +50,8 @@ class RedisWriteStateSerializerTest {
     void roundTripOfAnEmptyBuffer() throws IOException {
         BufferedRequestState<RedisWrite> restored =
                 serializer.deserialize(
-                        serializer.getVersion(), serializer.serialize(BufferedRequestState.emptyState()));
+                        serializer.getVersion(),
+                        serializer.serialize(BufferedRequestState.emptyState()));
         assertThat(restored.getBufferedRequestEntries()).isEmpty();
     }
 

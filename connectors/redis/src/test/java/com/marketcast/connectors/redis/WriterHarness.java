@@ -1,10 +1,5 @@
 package com.marketcast.connectors.redis;
 
-import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -12,10 +7,16 @@ import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.TestSinkInitContext;
 import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
 
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
 /**
  * Drives a {@link RedisSinkWriter} the way a Flink task does, on the test thread: that thread is
- * the writer's mailbox thread, so completions of batches (mails sent from the I/O thread) only
- * run while the harness yields to the mailbox. Processing time is manual ({@link #advanceTime}).
+ * the writer's mailbox thread, so completions of batches (mails sent from the I/O thread) only run
+ * while the harness yields to the mailbox. Processing time is manual ({@link #advanceTime}).
  */
 final class WriterHarness implements AutoCloseable {
     private static final SinkWriter.Context NO_CONTEXT =

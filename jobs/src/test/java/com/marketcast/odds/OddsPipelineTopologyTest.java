@@ -1,0 +1,73 @@
+package com.marketcast.odds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.channels.ChannelState;
+import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.ingest.DeadLetter;
+import com.marketcast.odds.ingest.RawRecord;
+import com.marketcast.odds.markets.MarketInput;
+import com.marketcast.odds.markets.MarketState;
+import com.marketcast.odds.markets.Subscription;
+import com.marketcast.odds.model.Command;
+import com.marketcast.odds.model.MarketUpdate;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.types.PojoTestUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Guards what savepoint compatibility depends on: stable operator uids and POJO state types. */
+class OddsPipelineTopologyTest {
+
+    @Test
+    void everyStatefulOperatorHasItsStableUid() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        OddsJob.define(env, OddsSettings.fromMap(Map.of("parallelism", "2")));
+        StreamGraph graph = env.getStreamGraph();
+
+        List<String> uids =
+                graph.getStreamNodes().stream().map(StreamNode::getTransformationUID).collect(Collectors.toList());
+        assertThat(uids)
+                .contains(
+                        Descriptors.UPDATES_SOURCE,
+                        Descriptors.COMMANDS_SOURCE,
+                        Descriptors.PARSE_UPDATES,
+                        Descriptors.PARSE_COMMANDS,
+                        Descriptors.CHANNEL_REGISTRY,
+                        Descriptors.MARKET_REDUCER,
+                        Descriptors.REDIS_SINK,
+                        Descriptors.DEAD_LETTER_SINK);
+        for (StreamNode node : graph.getStreamNodes()) {
+            boolean keyed = node.getStatePartitioners().length > 0;
+            boolean source = node.getInEdges().isEmpty();
+            if (keyed || source) {
+                assertThat(node.getTransformationUID()).as("uid of %s", node.getOperatorName()).isNotNull();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            classes = {
+                MarketState.class,
+                Subscription.class,
+                ChannelState.class,
+                MarketInput.class,
+                MarketWork.class,
+                MarketUpdate.class,
+                Command.class,
+                RawRecord.class,
+                DeadLetter.class,
+                RedisWrite.class
+            })
+    void stateAndRecordTypesAreSerializedAsPojosWithoutKryo(Class<?> type) {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(type);
+    }
+}
