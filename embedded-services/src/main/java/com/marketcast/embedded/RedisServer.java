@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #stop()} and {@link #restart()} keep the port, so tests can simulate a Redis outage
  * that clients ride out by reconnecting to the same address. A JVM shutdown hook kills the
- * process, so an interrupted run leaves nothing behind.
+ * process and deletes its temp directory, so an interrupted run leaves nothing behind.
  */
 public final class RedisServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
@@ -34,7 +34,13 @@ public final class RedisServer implements AutoCloseable {
     private RedisServer(int port, Path dir) {
         this.port = port;
         this.dir = dir;
-        this.shutdownHook = new Thread(this::stop, "redis-server-shutdown-" + port);
+        this.shutdownHook =
+                new Thread(
+                        () -> {
+                            stop();
+                            TempDirs.deleteRecursively(dir);
+                        },
+                        "redis-server-shutdown-" + port);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -103,10 +109,12 @@ public final class RedisServer implements AutoCloseable {
         return this;
     }
 
+    /** Stops the server for good and deletes its temp directory. */
     @Override
     public void close() {
         stop();
         removeShutdownHook();
+        TempDirs.deleteRecursively(dir);
     }
 
     private void removeShutdownHook() {

@@ -196,6 +196,27 @@ class OddsJobITCase {
     }
 
     @Test
+    void survivesARedisOutageAndResyncedSubscribersEndWithTheExactState() {
+        FeedScript feed = new FeedScript(31);
+        List<String> markets = markets("r", 6);
+        String channel = UUID.randomUUID().toString();
+        subscriber.onReconnect(() -> command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}"));
+        command(channel, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":" + JSON.valueToTree(markets) + "}");
+        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
+        produce(feed.updates(markets, 10));
+        awaitHolding(channel, feed.expected());
+
+        SharedServices.redis().stop();
+        produce(feed.updates(markets, 10)); // published into the outage: the sink retries
+        SharedServices.redis().restart();
+        Await.until(WAIT, "the subscriber to reconnect", () -> subscriber.connections() >= 2);
+        produce(feed.updates(markets, 10));
+
+        awaitHolding(channel, feed.expected());
+        assertThat(mirror("r1").get("version").asLong()).isEqualTo(subscriber.held(channel).get("r1").version);
+    }
+
+    @Test
     void badRecordsGoToTheDeadLetterTopicAndTheJobKeepsRunning() throws Exception {
         FeedScript feed = new FeedScript(5);
         String channel = UUID.randomUUID().toString();

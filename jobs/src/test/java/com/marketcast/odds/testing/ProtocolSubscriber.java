@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,15 +13,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * A subscriber on a real Redis connection that applies the PROTOCOL section 3 rules to every
  * {@code stream:*} channel: it holds (epoch, version) and the market content per channel and
  * market, ignores duplicates, and on a gap asks for a resync (BEGIN_STREAM for that market)
  * through the given callback. Tests compare what it ends up holding with the expected state.
+ *
+ * <p>When Redis goes away it reconnects, and since pub-sub loses what was published meanwhile, it
+ * reports the reconnection so the test can resync every channel (as the gateway does).
  */
 public final class ProtocolSubscriber implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,21 +59,26 @@ public final class ProtocolSubscriber implements AutoCloseable {
     }
 
     private final BiConsumer<String, String> resync;
+    private final String host;
+    private final int port;
+    private volatile Runnable onReconnect = () -> {};
+    private volatile boolean closed;
+    private volatile PubSub pubSub;
+    private int connections;
     private final Map<String, Map<String, HeldMarket>> held = new HashMap<>();
     private final Map<String, List<Received>> log = new HashMap<>();
     private final Set<String> resyncPending = new HashSet<>();
     private final CountDownLatch subscribed = new CountDownLatch(1);
-    private final Jedis jedis;
     private final Thread thread;
-    private final PubSub pubSub = new PubSub();
     private int gaps;
     private int duplicates;
 
     /** {@code resync} receives (channelId, marketId) when a gap was seen. */
     public ProtocolSubscriber(String host, int port, BiConsumer<String, String> resync) {
         this.resync = resync;
-        this.jedis = new Jedis(host, port);
-        this.thread = new Thread(() -> jedis.psubscribe(pubSub, "stream:*"), "protocol-subscriber");
+        this.host = host;
+        this.port = port;
+        this.thread = new Thread(this::listen, "protocol-subscriber");
         thread.setDaemon(true);
         thread.start();
         try {
@@ -100,13 +111,36 @@ public final class ProtocolSubscriber implements AutoCloseable {
         return duplicates;
     }
 
+    /** Called after the subscription is live again on a new connection. */
+    public void onReconnect(Runnable action) {
+        this.onReconnect = action;
+    }
+
+    public synchronized int connections() {
+        return connections;
+    }
+
     @Override
     public void close() throws InterruptedException {
-        if (pubSub.isSubscribed()) {
-            pubSub.punsubscribe();
+        closed = true;
+        PubSub current = pubSub;
+        if (current != null && current.isSubscribed()) {
+            current.punsubscribe();
         }
         thread.join(5_000);
-        jedis.close();
+    }
+
+    /** Subscribes, and after a lost connection subscribes again until closed. */
+    private void listen() {
+        while (!closed) {
+            try (Jedis jedis = new Jedis(host, port)) {
+                pubSub = new PubSub();
+                jedis.psubscribe(pubSub, "stream:*");
+            } catch (JedisConnectionException lost) {
+                // Redis is down or restarting: try again shortly
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+        }
     }
 
     private synchronized void onMessage(String redisChannel, String text) {
@@ -178,7 +212,14 @@ public final class ProtocolSubscriber implements AutoCloseable {
     private final class PubSub extends JedisPubSub {
         @Override
         public void onPSubscribe(String pattern, int subscribedChannels) {
+            int count;
+            synchronized (ProtocolSubscriber.this) {
+                count = ++connections;
+            }
             subscribed.countDown();
+            if (count > 1) {
+                onReconnect.run();
+            }
         }
 
         @Override
