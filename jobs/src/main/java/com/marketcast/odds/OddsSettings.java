@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -86,7 +87,7 @@ public final class OddsSettings implements Serializable {
         for (String key : values.keySet()) {
             if (!known.contains(key)) {
                 throw new IllegalArgumentException(
-                        "Unknown option '" + key + "'; known options: " + String.join(", ", new java.util.TreeSet<>(known)));
+                        "Unknown option '" + key + "'; known options: " + String.join(", ", new TreeSet<>(known)));
             }
         }
         return new OddsSettings(Configuration.fromMap(values));
@@ -177,12 +178,18 @@ public final class OddsSettings implements Serializable {
         return redisMaxBuffered;
     }
 
+    /** The Redis URI without its password, for logs. */
+    public String redactedRedisUri() {
+        URI uri = URI.create(redisUri);
+        return uri.getUserInfo() == null ? redisUri : redisUri.replace(uri.getRawUserInfo() + "@", "***@");
+    }
+
     @Override
     public String toString() {
         return "bootstrap-servers="
                 + bootstrapServers
                 + " redis="
-                + redisUri
+                + redactedRedisUri()
                 + " parallelism="
                 + (parallelism == null ? "(cluster default)" : parallelism)
                 + " checkpoint-interval="
