@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * A private {@code redis-server} child process on a free loopback port, with nothing persisted.
  *
  * <p>{@link #stop()} and {@link #restart()} keep the port, so tests can simulate a Redis outage
- * that clients ride out by reconnecting to the same address. A JVM shutdown hook kills the
- * process and deletes its temp directory, so an interrupted run leaves nothing behind.
+ * that clients ride out by reconnecting to the same address. A JVM shutdown hook kills the process
+ * and deletes its temp directory, so an interrupted run leaves nothing behind.
  */
 public final class RedisServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
@@ -101,8 +101,8 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
-     * Leaves stopping to the caller: for a caller that stops several services in order from its
-     * own shutdown hook (JVM shutdown hooks run concurrently, in no order).
+     * Leaves stopping to the caller: for a caller that stops several services in order from its own
+     * shutdown hook (JVM shutdown hooks run concurrently, in no order).
      */
     public RedisServer withoutShutdownHook() {
         removeShutdownHook();
@@ -136,13 +136,20 @@ public final class RedisServer implements AutoCloseable {
         command.addAll(
                 List.of(
                         executable(),
-                        "--port", Integer.toString(port),
-                        "--bind", "127.0.0.1",
-                        "--save", "",
-                        "--appendonly", "no",
-                        "--dir", dir.toString(),
-                        // subscribers in tests read bursts; the default pubsub limit would drop them
-                        "--client-output-buffer-limit", "pubsub 256mb 128mb 60"));
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        dir.toString(),
+                        // subscribers in tests read bursts; the default pubsub limit would drop
+                        // them
+                        "--client-output-buffer-limit",
+                        "pubsub 256mb 128mb 60"));
         try {
             process =
                     new ProcessBuilder(command)
@@ -162,7 +169,10 @@ public final class RedisServer implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(
-                        "redis-server exited with " + process.exitValue() + ", see " + dir.resolve("redis.log"));
+                        "redis-server exited with "
+                                + process.exitValue()
+                                + ", see "
+                                + dir.resolve("redis.log"));
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -171,7 +181,8 @@ public final class RedisServer implements AutoCloseable {
                 Thread.onSpinWait();
             }
         }
-        throw new IllegalStateException("redis-server did not listen on port " + port + " within " + START_TIMEOUT);
+        throw new IllegalStateException(
+                "redis-server did not listen on port " + port + " within " + START_TIMEOUT);
     }
 
     private static String executable() {

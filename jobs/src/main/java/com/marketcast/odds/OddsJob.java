@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the odds job: reads the options, builds the real Kafka sources and the Redis and
- * dead-letter sinks, and runs {@link OddsPipeline}. Submit it with {@code flink run} and the options
- * of the README.
+ * dead-letter sinks, and runs {@link OddsPipeline}. Submit it with {@code flink run} and the
+ * options of the README.
  */
 public final class OddsJob {
     private static final Logger LOG = LoggerFactory.getLogger(OddsJob.class);
@@ -43,7 +43,10 @@ public final class OddsJob {
         env.execute(JOB_NAME);
     }
 
-    /** Configures the environment and defines the job with the real sources and sinks; does not run it. */
+    /**
+     * Configures the environment and defines the job with the real sources and sinks; does not run
+     * it.
+     */
     public static void define(StreamExecutionEnvironment env, OddsSettings settings) {
         configure(env, settings);
         OddsPipeline.define(
@@ -57,7 +60,8 @@ public final class OddsJob {
     }
 
     /** Defines the job and submits it without waiting: the local stack's way to run it. */
-    public static JobClient start(StreamExecutionEnvironment env, OddsSettings settings) throws Exception {
+    public static JobClient start(StreamExecutionEnvironment env, OddsSettings settings)
+            throws Exception {
         define(env, settings);
         JobClient client = env.executeAsync(JOB_NAME);
         JobID id = client.getJobID();
@@ -67,24 +71,29 @@ public final class OddsJob {
 
     /**
      * Exactly-once checkpoints (state and Kafka offsets move together), POJO-only state (no Kryo
-     * fallback), and object reuse: the reducer hands one serialized payload to many Redis writes and
-     * never mutates an emitted record, so chained operators need not copy them.
+     * fallback), and object reuse: the reducer hands one serialized payload to many Redis writes
+     * and never mutates an emitted record, so chained operators need not copy them.
      */
     public static void configure(StreamExecutionEnvironment env, OddsSettings settings) {
         settings.parallelism().ifPresent(env::setParallelism);
-        env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.enableCheckpointing(
+                settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         env.getConfig().enableObjectReuse();
         env.getConfig().disableGenericTypes();
     }
 
-    /** Starts from the group's committed offsets, or the earliest ones when it has none; commits on checkpoints. */
+    /**
+     * Starts from the group's committed offsets, or the earliest ones when it has none; commits on
+     * checkpoints.
+     */
     static KafkaSource<RawRecord> kafkaSource(OddsSettings settings, String topic) {
         return KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setTopics(topic)
                 .setGroupId(settings.groupId())
                 .setClientIdPrefix(settings.groupId() + "-" + topic)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(
+                        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .build();
@@ -100,7 +109,10 @@ public final class OddsJob {
                 .build();
     }
 
-    /** At least once: a dead letter may repeat after a restore, which is harmless for an audit topic. */
+    /**
+     * At least once: a dead letter may repeat after a restore, which is harmless for an audit
+     * topic.
+     */
     static KafkaSink<DeadLetter> deadLetterSink(OddsSettings settings) {
         return KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(settings.bootstrapServers())

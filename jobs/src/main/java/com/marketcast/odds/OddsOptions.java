@@ -19,25 +19,29 @@ public final class OddsOptions {
             ConfigOptions.key("redis")
                     .stringType()
                     .defaultValue("redis://localhost:6379")
-                    .withDescription("Redis URI the pub-sub channels and market mirror are written to.");
+                    .withDescription(
+                            "Redis URI the pub-sub channels and market mirror are written to.");
 
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
                     .intType()
                     .noDefaultValue()
-                    .withDescription("Job parallelism; the cluster's parallelism.default when absent.");
+                    .withDescription(
+                            "Job parallelism; the cluster's parallelism.default when absent.");
 
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             ConfigOptions.key("checkpoint-interval")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(10))
-                    .withDescription("Checkpoint interval; Kafka offsets are committed on each checkpoint.");
+                    .withDescription(
+                            "Checkpoint interval; Kafka offsets are committed on each checkpoint.");
 
     public static final ConfigOption<Duration> CHANNEL_TTL =
             ConfigOptions.key("channel-ttl")
                     .durationType()
                     .defaultValue(Duration.ofMinutes(10))
-                    .withDescription("A channel with no command for this long is expired as if it had disconnected.");
+                    .withDescription(
+                            "A channel with no command for this long is expired as if it had disconnected.");
 
     public static final ConfigOption<String> UPDATES_TOPIC =
             ConfigOptions.key("updates-topic")
@@ -69,7 +73,8 @@ public final class OddsOptions {
             ConfigOptions.key("max-record-bytes")
                     .intType()
                     .defaultValue(64 * 1024)
-                    .withDescription("Larger update or command records are dead-lettered unparsed.");
+                    .withDescription(
+                            "Larger update or command records are dead-lettered unparsed.");
 
     public static final ConfigOption<Integer> REDIS_BATCH_SIZE =
             ConfigOptions.key("redis-batch-size")
@@ -87,7 +92,8 @@ public final class OddsOptions {
             ConfigOptions.key("redis-max-buffered")
                     .intType()
                     .defaultValue(20_000)
-                    .withDescription("Redis commands buffered per sink writer before the job backpressures.");
+                    .withDescription(
+                            "Redis commands buffered per sink writer before the job backpressures.");
 
     /** Every option, for the unknown-option check and the README table. */
     public static final List<ConfigOption<?>> ALL =

@@ -45,15 +45,23 @@ public final class OddsPipeline {
         TypeInformation<MarketInput> marketInput = TypeInformation.of(MarketInput.class);
 
         SingleOutputStreamOperator<MarketUpdate> updates =
-                env.fromSource(updatesSource, WatermarkStrategy.noWatermarks(), Descriptors.UPDATES_SOURCE)
+                env.fromSource(
+                                updatesSource,
+                                WatermarkStrategy.noWatermarks(),
+                                Descriptors.UPDATES_SOURCE)
                         .uid(Descriptors.UPDATES_SOURCE)
-                        .process(new ParseRecords<>(new MarketUpdateParser(settings.maxRecordBytes())))
+                        .process(
+                                new ParseRecords<>(
+                                        new MarketUpdateParser(settings.maxRecordBytes())))
                         .returns(MarketUpdate.class)
                         .uid(Descriptors.PARSE_UPDATES)
                         .name(Descriptors.PARSE_UPDATES);
 
         SingleOutputStreamOperator<Command> commands =
-                env.fromSource(commandsSource, WatermarkStrategy.noWatermarks(), Descriptors.COMMANDS_SOURCE)
+                env.fromSource(
+                                commandsSource,
+                                WatermarkStrategy.noWatermarks(),
+                                Descriptors.COMMANDS_SOURCE)
                         .uid(Descriptors.COMMANDS_SOURCE)
                         .process(new ParseRecords<>(new CommandParser(settings.maxRecordBytes())))
                         .returns(Command.class)

@@ -13,8 +13,8 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * The job's options, read once and validated: a bad or unknown option fails start-up with a
- * message naming it.
+ * The job's options, read once and validated: a bad or unknown option fails start-up with a message
+ * naming it.
  */
 public final class OddsSettings implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -48,14 +48,28 @@ public final class OddsSettings implements Serializable {
         redisFlushInterval = read(conf, OddsOptions.REDIS_FLUSH_INTERVAL);
         redisMaxBuffered = read(conf, OddsOptions.REDIS_MAX_BUFFERED);
 
-        require(parallelism == null || parallelism > 0, OddsOptions.PARALLELISM, "must be positive");
-        require(checkpointInterval.toMillis() >= 10, OddsOptions.CHECKPOINT_INTERVAL, "must be at least 10ms");
+        require(
+                parallelism == null || parallelism > 0,
+                OddsOptions.PARALLELISM,
+                "must be positive");
+        require(
+                checkpointInterval.toMillis() >= 10,
+                OddsOptions.CHECKPOINT_INTERVAL,
+                "must be at least 10ms");
         require(channelTtl.toMillis() >= 1000, OddsOptions.CHANNEL_TTL, "must be at least 1s");
         require(maxRecordBytes >= 1024, OddsOptions.MAX_RECORD_BYTES, "must be at least 1024");
         require(redisBatchSize > 0, OddsOptions.REDIS_BATCH_SIZE, "must be positive");
-        require(redisFlushInterval.toMillis() > 0, OddsOptions.REDIS_FLUSH_INTERVAL, "must be at least 1ms");
-        require(redisMaxBuffered >= redisBatchSize, OddsOptions.REDIS_MAX_BUFFERED, "must be at least redis-batch-size");
-        require(redisUri.startsWith("redis://") || redisUri.startsWith("rediss://"), OddsOptions.REDIS,
+        require(
+                redisFlushInterval.toMillis() > 0,
+                OddsOptions.REDIS_FLUSH_INTERVAL,
+                "must be at least 1ms");
+        require(
+                redisMaxBuffered >= redisBatchSize,
+                OddsOptions.REDIS_MAX_BUFFERED,
+                "must be at least redis-batch-size");
+        require(
+                redisUri.startsWith("redis://") || redisUri.startsWith("rediss://"),
+                OddsOptions.REDIS,
                 "must be a redis:// or rediss:// URI, got '" + redisUri + "'");
         try {
             URI uri = URI.create(redisUri);
@@ -71,7 +85,8 @@ public final class OddsSettings implements Serializable {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new IllegalArgumentException("Expected an option like --key value, got '" + arg + "'");
+                throw new IllegalArgumentException(
+                        "Expected an option like --key value, got '" + arg + "'");
             }
             String key = arg.substring(2);
             if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
@@ -83,11 +98,15 @@ public final class OddsSettings implements Serializable {
     }
 
     public static OddsSettings fromMap(Map<String, String> values) {
-        Set<String> known = OddsOptions.ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
+        Set<String> known =
+                OddsOptions.ALL.stream().map(ConfigOption::key).collect(Collectors.toSet());
         for (String key : values.keySet()) {
             if (!known.contains(key)) {
                 throw new IllegalArgumentException(
-                        "Unknown option '" + key + "'; known options: " + String.join(", ", new TreeSet<>(known)));
+                        "Unknown option '"
+                                + key
+                                + "'; known options: "
+                                + String.join(", ", new TreeSet<>(known)));
             }
         }
         return new OddsSettings(Configuration.fromMap(values));
@@ -181,7 +200,9 @@ public final class OddsSettings implements Serializable {
     /** The Redis URI without its password, for logs. */
     public String redactedRedisUri() {
         URI uri = URI.create(redisUri);
-        return uri.getUserInfo() == null ? redisUri : redisUri.replace(uri.getRawUserInfo() + "@", "***@");
+        return uri.getUserInfo() == null
+                ? redisUri
+                : redisUri.replace(uri.getRawUserInfo() + "@", "***@");
     }
 
     @Override

@@ -81,19 +81,28 @@ class OddsJobITCase {
         SharedServices.kafka().createTopic(commands, 2);
         SharedServices.kafka().createTopic(deadLetters, 1);
         kafka = new KafkaClients(SharedServices.kafka().bootstrapServers());
-        subscriber = new ProtocolSubscriber("127.0.0.1", SharedServices.redis().port(), this::resync);
+        subscriber =
+                new ProtocolSubscriber("127.0.0.1", SharedServices.redis().port(), this::resync);
 
         OddsSettings settings =
                 OddsSettings.fromMap(
                         Map.of(
-                                "bootstrap-servers", SharedServices.kafka().bootstrapServers(),
-                                "redis", SharedServices.redis().uri(),
-                                "parallelism", "2",
-                                "checkpoint-interval", "500ms",
-                                "updates-topic", updates,
-                                "commands-topic", commands,
-                                "dead-letters-topic", deadLetters,
-                                "group-id", groupId));
+                                "bootstrap-servers",
+                                SharedServices.kafka().bootstrapServers(),
+                                "redis",
+                                SharedServices.redis().uri(),
+                                "parallelism",
+                                "2",
+                                "checkpoint-interval",
+                                "500ms",
+                                "updates-topic",
+                                updates,
+                                "commands-topic",
+                                commands,
+                                "dead-letters-topic",
+                                deadLetters,
+                                "group-id",
+                                groupId));
         job = OddsJob.start(StreamExecutionEnvironment.getExecutionEnvironment(), settings);
     }
 
@@ -115,7 +124,11 @@ class OddsJobITCase {
         // markets a1..a3 have data before the channel subscribes; a4..a6 only after BEGIN (pending)
         produce(feed.updates(markets.subList(0, 3), 5));
         command(channel, "{\"type\":\"OPEN\",\"channelId\":\"%s\",\"oddsFormat\":\"FRACTIONAL\"}");
-        command(channel, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":" + JSON.valueToTree(markets) + "}");
+        command(
+                channel,
+                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
+                        + JSON.valueToTree(markets)
+                        + "}");
         command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
         produce(feed.updates(markets, 30));
 
@@ -126,12 +139,16 @@ class OddsJobITCase {
             assertThat(chain.get(0).type).as("first message of %s", market).isEqualTo("snapshot");
             for (int i = 1; i < chain.size(); i++) {
                 assertThat(chain.get(i).type).isEqualTo("delta");
-                assertThat(chain.get(i).prev).as("chain of %s at %d", market, i).isEqualTo(chain.get(i - 1).version);
+                assertThat(chain.get(i).prev)
+                        .as("chain of %s at %d", market, i)
+                        .isEqualTo(chain.get(i - 1).version);
                 assertThat(chain.get(i).epoch).isEqualTo(chain.get(0).epoch);
             }
             JsonNode mirror = mirror(market);
-            assertThat(mirror.get("version").asLong()).isEqualTo(subscriber.held(channel).get(market).version);
-            assertThat(mirror.at("/selections/0/display").asText()).contains("."); // mirror is DECIMAL
+            assertThat(mirror.get("version").asLong())
+                    .isEqualTo(subscriber.held(channel).get(market).version);
+            assertThat(mirror.at("/selections/0/display").asText())
+                    .contains("."); // mirror is DECIMAL
         }
         assertThat(subscriber.held(channel).get("a1").toString()).isNotEmpty();
     }
@@ -144,43 +161,68 @@ class OddsJobITCase {
         long since = System.currentTimeMillis() + 1;
 
         String channel = UUID.randomUUID().toString();
-        command(channel, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":[\"b1\",\"b2\"]}");
-        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\",\"since\":" + since + "}");
+        command(
+                channel,
+                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":[\"b1\",\"b2\"]}");
+        command(
+                channel,
+                "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\",\"since\":" + since + "}");
         produce(List.of(feed.next("b2")));
-        Await.until(WAIT, "current for b1 and snapshot for b2",
+        Await.until(
+                WAIT,
+                "current for b1 and snapshot for b2",
                 () -> chainOf(channel, "b1").size() == 1 && chainOf(channel, "b2").size() == 1,
                 () -> subscriber.received(channel));
         assertThat(chainOf(channel, "b1").get(0).type).isEqualTo("current");
-        assertThat(chainOf(channel, "b1").get(0).version).isEqualTo(mirror("b1").get("version").asLong());
+        assertThat(chainOf(channel, "b1").get(0).version)
+                .isEqualTo(mirror("b1").get("version").asLong());
         assertThat(chainOf(channel, "b2").get(0).type).isEqualTo("snapshot");
 
         command(channel, "{\"type\":\"UNSUBSCRIBE\",\"channelId\":\"%s\",\"markets\":[\"b1\"]}");
-        Await.until(WAIT, "removed for b1", () -> chainOf(channel, "b1").size() == 2, () -> subscriber.received(channel));
+        Await.until(
+                WAIT,
+                "removed for b1",
+                () -> chainOf(channel, "b1").size() == 2,
+                () -> subscriber.received(channel));
         assertThat(chainOf(channel, "b1").get(1).type).isEqualTo("removed");
         assertThat(chainOf(channel, "b1").get(1).reason).isEqualTo("UNSUBSCRIBED");
 
         command(channel, "{\"type\":\"DISCONNECT\",\"channelId\":\"%s\"}");
-        String probe = UUID.randomUUID().toString(); // commands are ordered per channel only: use a marker channel on b2
+        String probe =
+                UUID.randomUUID()
+                        .toString(); // commands are ordered per channel only: use a marker channel
+        // on b2
         command(probe, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":[\"b2\"]}");
         command(probe, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
         Await.until(WAIT, "probe snapshot", () -> !chainOf(probe, "b2").isEmpty());
         produce(List.of(feed.next("b2")));
-        Await.until(WAIT, "probe delta", () -> chainOf(probe, "b2").size() == 2, () -> subscriber.received(probe));
+        Await.until(
+                WAIT,
+                "probe delta",
+                () -> chainOf(probe, "b2").size() == 2,
+                () -> subscriber.received(probe));
         assertThat(chainOf(channel, "b2")).hasSize(1); // nothing after DISCONNECT
     }
 
     @Test
-    void recoversFromATaskManagerFailureAndSubscribersEndWithTheExactState(@InjectMiniCluster MiniCluster cluster)
-            throws Exception {
+    void recoversFromATaskManagerFailureAndSubscribersEndWithTheExactState(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
         FeedScript feed = new FeedScript(23);
         List<String> markets = markets("c", 8);
         String channel = UUID.randomUUID().toString();
         command(channel, "{\"type\":\"OPEN\",\"channelId\":\"%s\",\"oddsFormat\":\"AMERICAN\"}");
-        command(channel, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":" + JSON.valueToTree(markets) + "}");
+        command(
+                channel,
+                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
+                        + JSON.valueToTree(markets)
+                        + "}");
         command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
         produce(feed.updates(markets, 20));
         awaitHolding(channel, feed.expected());
-        Await.until(WAIT, "a completed checkpoint (committed offsets)", () -> !kafka.committedOffsets(groupId).isEmpty());
+        Await.until(
+                WAIT,
+                "a completed checkpoint (committed offsets)",
+                () -> !kafka.committedOffsets(groupId).isEmpty());
         long epochBefore = subscriber.held(channel).get("c1").epoch;
 
         // updates the last checkpoint did not cover: replayed after the restore
@@ -200,8 +242,13 @@ class OddsJobITCase {
         FeedScript feed = new FeedScript(31);
         List<String> markets = markets("r", 6);
         String channel = UUID.randomUUID().toString();
-        subscriber.onReconnect(() -> command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}"));
-        command(channel, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":" + JSON.valueToTree(markets) + "}");
+        subscriber.onReconnect(
+                () -> command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}"));
+        command(
+                channel,
+                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
+                        + JSON.valueToTree(markets)
+                        + "}");
         command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
         produce(feed.updates(markets, 10));
         awaitHolding(channel, feed.expected());
@@ -213,7 +260,8 @@ class OddsJobITCase {
         produce(feed.updates(markets, 10));
 
         awaitHolding(channel, feed.expected());
-        assertThat(mirror("r1").get("version").asLong()).isEqualTo(subscriber.held(channel).get("r1").version);
+        assertThat(mirror("r1").get("version").asLong())
+                .isEqualTo(subscriber.held(channel).get("r1").version);
     }
 
     @Test
@@ -235,7 +283,8 @@ class OddsJobITCase {
             kafka.send(updates, "d1", bad);
         }
         kafka.send(commands, "x", "{\"type\":\"FLY\",\"channelId\":\"x\"}");
-        kafka.send(commands, "y", "{\"type\":\"OPEN\",\"channelId\":\"y\",\"oddsFormat\":\"ROMAN\"}");
+        kafka.send(
+                commands, "y", "{\"type\":\"OPEN\",\"channelId\":\"y\",\"oddsFormat\":\"ROMAN\"}");
         produce(feed.updates(List.of("d1"), 2));
 
         List<ConsumerRecord<String, String>> dead = kafka.read(deadLetters, 7, WAIT);
@@ -244,20 +293,26 @@ class OddsJobITCase {
         for (ConsumerRecord<String, String> record : dead) {
             letters.add(JSON.readTree(record.value()));
         }
-        assertThat(letters).allSatisfy(letter -> {
-            assertThat(letter.get("reason").asText()).isNotBlank();
-            assertThat(letter.get("offset").isIntegralNumber()).isTrue();
-            assertThat(letter.get("partition").isIntegralNumber()).isTrue();
-        });
+        assertThat(letters)
+                .allSatisfy(
+                        letter -> {
+                            assertThat(letter.get("reason").asText()).isNotBlank();
+                            assertThat(letter.get("offset").isIntegralNumber()).isTrue();
+                            assertThat(letter.get("partition").isIntegralNumber()).isTrue();
+                        });
         assertThat(letters.stream().map(l -> l.get("payload").asText()))
                 .containsAll(badUpdates)
                 .contains("{\"type\":\"FLY\",\"channelId\":\"x\"}");
-        assertThat(letters.stream().filter(l -> l.get("source").asText().equals(updates))).hasSize(5);
-        assertThat(letters.stream().filter(l -> l.get("source").asText().equals(commands))).hasSize(2);
+        assertThat(letters.stream().filter(l -> l.get("source").asText().equals(updates)))
+                .hasSize(5);
+        assertThat(letters.stream().filter(l -> l.get("source").asText().equals(commands)))
+                .hasSize(2);
 
         awaitHolding(channel, feed.expected());
         // one epoch throughout: the job never restarted
-        assertThat(subscriber.received(channel)).extracting(r -> r.epoch).containsOnly(subscriber.received(channel).get(0).epoch);
+        assertThat(subscriber.received(channel))
+                .extracting(r -> r.epoch)
+                .containsOnly(subscriber.received(channel).get(0).epoch);
         assertThat(subscriber.received(channel)).extracting(r -> r.type).doesNotContain("removed");
         assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
     }
@@ -265,7 +320,11 @@ class OddsJobITCase {
     // ---------------------------------------------------------------- helpers
 
     private void resync(String channel, String market) {
-        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\",\"markets\":[\"" + market + "\"]}");
+        command(
+                channel,
+                "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\",\"markets\":[\""
+                        + market
+                        + "\"]}");
     }
 
     private void command(String channel, String template) {
@@ -283,17 +342,22 @@ class OddsJobITCase {
                 () -> {
                     Map<String, HeldMarket> held = subscriber.held(channel);
                     return held.keySet().equals(expected.keySet())
-                            && expected.entrySet().stream().allMatch(e -> e.getValue().sameContent(held.get(e.getKey())));
+                            && expected.entrySet().stream()
+                                    .allMatch(e -> e.getValue().sameContent(held.get(e.getKey())));
                 },
                 () -> subscriber.held(channel));
     }
 
     private List<Received> chainOf(String channel, String market) {
-        return subscriber.received(channel).stream().filter(r -> r.marketId.equals(market)).collect(Collectors.toList());
+        return subscriber.received(channel).stream()
+                .filter(r -> r.marketId.equals(market))
+                .collect(Collectors.toList());
     }
 
     private static List<String> markets(String prefix, int count) {
-        return IntStream.rangeClosed(1, count).mapToObj(i -> prefix + i).collect(Collectors.toList());
+        return IntStream.rangeClosed(1, count)
+                .mapToObj(i -> prefix + i)
+                .collect(Collectors.toList());
     }
 
     private static JsonNode mirrorOrNull(String market) {

@@ -33,7 +33,9 @@ class OddsPipelineTopologyTest {
         StreamGraph graph = env.getStreamGraph();
 
         List<String> uids =
-                graph.getStreamNodes().stream().map(StreamNode::getTransformationUID).collect(Collectors.toList());
+                graph.getStreamNodes().stream()
+                        .map(StreamNode::getTransformationUID)
+                        .collect(Collectors.toList());
         assertThat(uids)
                 .contains(
                         Descriptors.UPDATES_SOURCE,
@@ -48,7 +50,9 @@ class OddsPipelineTopologyTest {
             boolean keyed = node.getStatePartitioners().length > 0;
             boolean source = node.getInEdges().isEmpty();
             if (keyed || source) {
-                assertThat(node.getTransformationUID()).as("uid of %s", node.getOperatorName()).isNotNull();
+                assertThat(node.getTransformationUID())
+                        .as("uid of %s", node.getOperatorName())
+                        .isNotNull();
             }
         }
     }

@@ -56,7 +56,10 @@ class OddsSettingsTest {
                 "--redis-batch-size|0|Option 'redis-batch-size' must be positive",
             })
     void badOptionsFailNamingTheOption(String option, String value, String message) {
-        assertThatThrownBy(() -> OddsSettings.fromArgs(new String[] {option, value == null ? "" : value}))
+        assertThatThrownBy(
+                        () ->
+                                OddsSettings.fromArgs(
+                                        new String[] {option, value == null ? "" : value}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
     }
@@ -71,7 +74,8 @@ class OddsSettingsTest {
 
     @Test
     void theLoggedFormHidesTheRedisPassword() {
-        OddsSettings settings = OddsSettings.fromArgs(new String[] {"--redis", "redis://:s3cret@cache:6379"});
+        OddsSettings settings =
+                OddsSettings.fromArgs(new String[] {"--redis", "redis://:s3cret@cache:6379"});
         assertThat(settings.toString()).doesNotContain("s3cret").contains("redis://***@cache:6379");
     }
 }

@@ -2,13 +2,6 @@ package com.marketcast.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
-
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -21,6 +14,10 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
 
 /**
  * A live tail of one Redis pub-sub channel {@code stream:{channelId}}: each message printed on one

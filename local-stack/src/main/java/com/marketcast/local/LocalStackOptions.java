@@ -209,7 +209,7 @@ final class LocalStackOptions {
         return String.join(
                 "\n",
                 "usage: bin/run-local [job options] [--generate] [--rate N] [--markets N] [--seed"
-                    + " N]",
+                        + " N]",
                 "                     [--flink-conf DIR] [--demo-channels true|false]",
                 "  Without --bootstrap-servers / --redis it starts an in-process Kafka, a private",
                 "  redis-server and a market generator; given them it uses those services and",

@@ -3,15 +3,12 @@ package com.marketcast.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marketcast.embedded.RedisServer;
-
-import org.junit.jupiter.api.Test;
-
-import redis.clients.jedis.Jedis;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 class ChannelTailTest {
     private static final long NOW = 1_732_260_000_500L;
@@ -28,8 +25,8 @@ class ChannelTailTest {
             String snapshot =
                     tail.render(
                             "{\"type\":\"snapshot\",\"marketId\":\"m-1\",\"epoch\":1,\"version\":17,\"ts\":1732260000400,"
-                                + "\"market\":{\"status\":\"OPEN\",\"selections\":[{\"id\":\"home\",\"price\":1.85,\"display\":\"17/20\"},"
-                                + "{\"id\":\"away\",\"price\":2.1,\"display\":\"11/10\"}]}}",
+                                    + "\"market\":{\"status\":\"OPEN\",\"selections\":[{\"id\":\"home\",\"price\":1.85,\"display\":\"17/20\"},"
+                                    + "{\"id\":\"away\",\"price\":2.1,\"display\":\"11/10\"}]}}",
                             NOW);
             assertThat(snapshot)
                     .contains(
@@ -43,7 +40,7 @@ class ChannelTailTest {
             String delta =
                     tail.render(
                             "{\"type\":\"delta\",\"marketId\":\"m-1\",\"epoch\":1,\"version\":18,\"prev\":17,\"ts\":1732260000490,"
-                                + "\"changes\":{\"selections\":[{\"id\":\"home\",\"price\":1.9,\"display\":\"9/10\"}],\"status\":\"SUSPENDED\"}}",
+                                    + "\"changes\":{\"selections\":[{\"id\":\"home\",\"price\":1.9,\"display\":\"9/10\"}],\"status\":\"SUSPENDED\"}}",
                             NOW);
             assertThat(delta)
                     .contains("delta", "v17->18", "home 9/10", "status SUSPENDED")

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class FeedUpdateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,8 +28,8 @@ class FeedUpdateTest {
         assertThat(json)
                 .isEqualTo(
                         "{\"marketId\":\"m-1001\",\"eventId\":\"e-17\",\"seq\":42,\"ts\":1732260000123,"
-                            + "\"status\":\"OPEN\",\"selections\":[{\"id\":\"home\",\"price\":1.85},"
-                            + "{\"id\":\"draw\",\"price\":3.4}]}");
+                                + "\"status\":\"OPEN\",\"selections\":[{\"id\":\"home\",\"price\":1.85},"
+                                + "{\"id\":\"draw\",\"price\":3.4}]}");
     }
 
     @Test

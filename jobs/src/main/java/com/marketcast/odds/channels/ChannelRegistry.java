@@ -25,15 +25,16 @@ import org.apache.flink.util.Collector;
  * channel expires exactly as if it had disconnected, except that streaming subscribers are told
  * ({@code removed / EXPIRED}). DISCONNECT and expiry clear every state entry and the timer.
  *
- * <p>The expiry timer is renewed lazily: a command only moves {@code lastSeen}, and the timer,
- * when it fires early, re-arms itself at {@code lastSeen + ttl}. That keeps a timer delete (a
- * RocksDB write) off the per-command path.
+ * <p>The expiry timer is renewed lazily: a command only moves {@code lastSeen}, and the timer, when
+ * it fires early, re-arms itself at {@code lastSeen + ttl}. That keeps a timer delete (a RocksDB
+ * write) off the per-command path.
  */
 public class ChannelRegistry extends KeyedProcessFunction<String, Command, MarketWork> {
     private static final long serialVersionUID = 1L;
 
     public static final ValueStateDescriptor<ChannelState> CHANNEL =
             new ValueStateDescriptor<>("channel", ChannelState.class);
+
     /** The channel's markets; the value is unused (MapState is the keyed set). */
     public static final MapStateDescriptor<String, Boolean> MARKETS =
             new MapStateDescriptor<>("channel-markets", Types.STRING, Types.BOOLEAN);
@@ -58,7 +59,8 @@ public class ChannelRegistry extends KeyedProcessFunction<String, Command, Marke
     }
 
     @Override
-    public void processElement(Command command, Context ctx, Collector<MarketWork> out) throws Exception {
+    public void processElement(Command command, Context ctx, Collector<MarketWork> out)
+            throws Exception {
         ChannelState state = channel.value();
         long now = ctx.timerService().currentProcessingTime();
         if (state == null) {
@@ -91,9 +93,15 @@ public class ChannelRegistry extends KeyedProcessFunction<String, Command, Marke
                 break;
             case BEGIN_STREAM:
                 state.streaming = true;
-                for (String marketId : command.markets == null ? markets.keys() : List.of(command.markets)) {
+                for (String marketId :
+                        command.markets == null ? markets.keys() : List.of(command.markets)) {
                     if (command.markets == null || markets.contains(marketId)) {
-                        MarketWork work = MarketWork.of(WorkType.BEGIN, marketId, command.channelId, command.recordTime);
+                        MarketWork work =
+                                MarketWork.of(
+                                        WorkType.BEGIN,
+                                        marketId,
+                                        command.channelId,
+                                        command.recordTime);
                         work.since = command.since;
                         out.collect(work);
                     }
@@ -103,7 +111,12 @@ public class ChannelRegistry extends KeyedProcessFunction<String, Command, Marke
                 for (String marketId : command.markets) {
                     if (markets.contains(marketId)) {
                         markets.remove(marketId);
-                        out.collect(MarketWork.of(WorkType.UNSUBSCRIBE, marketId, command.channelId, command.recordTime));
+                        out.collect(
+                                MarketWork.of(
+                                        WorkType.UNSUBSCRIBE,
+                                        marketId,
+                                        command.channelId,
+                                        command.recordTime));
                     }
                 }
                 break;
@@ -120,7 +133,8 @@ public class ChannelRegistry extends KeyedProcessFunction<String, Command, Marke
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<MarketWork> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<MarketWork> out)
+            throws Exception {
         ChannelState state = channel.value();
         if (state == null || timestamp != state.expiryTimer) {
             return;
@@ -137,7 +151,8 @@ public class ChannelRegistry extends KeyedProcessFunction<String, Command, Marke
     }
 
     /** A (re-)OPEN sets the view; markets already subscribed take the new view. */
-    private void open(Command command, ChannelState state, Collector<MarketWork> out) throws Exception {
+    private void open(Command command, ChannelState state, Collector<MarketWork> out)
+            throws Exception {
         OddsFormat format = command.oddsFormat == null ? OddsFormat.DECIMAL : command.oddsFormat;
         boolean changed = format != state.oddsFormat || command.throttleMs != state.throttleMs;
         state.oddsFormat = format;
@@ -150,14 +165,16 @@ public class ChannelRegistry extends KeyedProcessFunction<String, Command, Marke
     }
 
     private static MarketWork subscribe(String marketId, Command command, ChannelState state) {
-        MarketWork work = MarketWork.of(WorkType.SUBSCRIBE, marketId, command.channelId, command.recordTime);
+        MarketWork work =
+                MarketWork.of(WorkType.SUBSCRIBE, marketId, command.channelId, command.recordTime);
         work.oddsFormat = state.oddsFormat;
         work.throttleMs = state.throttleMs;
         work.streaming = state.streaming;
         return work;
     }
 
-    private void release(WorkType type, String channelId, long ts, Collector<MarketWork> out) throws Exception {
+    private void release(WorkType type, String channelId, long ts, Collector<MarketWork> out)
+            throws Exception {
         List<String> held = new ArrayList<>();
         markets.keys().forEach(held::add);
         for (String marketId : held) {

@@ -10,13 +10,18 @@ public class MarketWork {
     public WorkType type;
     public String marketId;
     public String channelId;
+
     /** The channel's view (SUBSCRIBE only). */
     public OddsFormat oddsFormat;
+
     public long throttleMs;
+
     /** SUBSCRIBE: the channel already streams, so the market starts with a snapshot at once. */
     public boolean streaming;
+
     /** BEGIN: markets unchanged since then get a {@code current} marker; null for a snapshot. */
     public Long since;
+
     /** The command's Kafka record time: the {@code ts} of the messages it causes. */
     public long ts;
 
@@ -33,7 +38,13 @@ public class MarketWork {
 
     @Override
     public String toString() {
-        return type + "{" + channelId + " -> " + marketId + (streaming ? " streaming" : "")
-                + (since == null ? "" : " since=" + since) + "}";
+        return type
+                + "{"
+                + channelId
+                + " -> "
+                + marketId
+                + (streaming ? " streaming" : "")
+                + (since == null ? "" : " since=" + since)
+                + "}";
     }
 }

@@ -12,14 +12,12 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.CommandType;
 import com.marketcast.odds.model.OddsFormat;
-
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
-
 import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 
 /**
  * Parses and validates a record of the {@code stream-commands} topic (PROTOCOL section 2).

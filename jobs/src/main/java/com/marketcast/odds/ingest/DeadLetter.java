@@ -6,6 +6,7 @@ public class DeadLetter {
     public int partition;
     public long offset;
     public String reason;
+
     /** The original record value as text (lossy for bytes that are not UTF-8). */
     public String payload;
 

@@ -9,14 +9,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.marketcast.odds.model.MarketStatus;
 import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.SelectionPrice;
-
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 
 /**
  * Parses and validates a record of the {@code market-updates} topic (PROTOCOL section 1).

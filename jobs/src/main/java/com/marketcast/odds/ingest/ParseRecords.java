@@ -1,7 +1,8 @@
 package com.marketcast.odds.ingest;
 
 import com.marketcast.odds.Descriptors;
-
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
@@ -10,9 +11,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 
 /**
  * Parses raw Kafka records with a {@link RecordParser}: a valid record goes downstream, any other

@@ -10,14 +10,17 @@ public class RawRecord {
     public int partition;
     public long offset;
     public long timestamp;
+
     /** Null when the record has no key. */
     public String key;
+
     /** Null for a tombstone. */
     public byte[] value;
 
     public RawRecord() {}
 
-    public RawRecord(String topic, int partition, long offset, long timestamp, String key, byte[] value) {
+    public RawRecord(
+            String topic, int partition, long offset, long timestamp, String key, byte[] value) {
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;

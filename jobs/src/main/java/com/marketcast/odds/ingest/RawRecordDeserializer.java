@@ -1,12 +1,11 @@
 package com.marketcast.odds.ingest;
 
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Reads a Kafka record into a {@link RawRecord} without interpreting the value. Validation happens

@@ -6,8 +6,8 @@ import com.marketcast.odds.model.MarketUpdate;
 /**
  * Everything the market reducer consumes, keyed by market id: a feed update or channel work
  * (exactly one field is set). One union type rather than a two-input operator, so further keyed
- * inputs (catalog rows) join as another field, and the broadcast query stream can still connect
- * to the one keyed stream.
+ * inputs (catalog rows) join as another field, and the broadcast query stream can still connect to
+ * the one keyed stream.
  */
 public class MarketInput {
     public MarketUpdate update;

@@ -24,17 +24,17 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Keyed by market id: applies feed updates to the market's state and answers channel work from
- * that same state, emitting Redis writes (the {@code market:} mirror and per-channel messages).
+ * Keyed by market id: applies feed updates to the market's state and answers channel work from that
+ * same state, emitting Redis writes (the {@code market:} mirror and per-channel messages).
  *
- * <p>Because BEGIN is answered by the operator that also emits the deltas, in the same keyed
- * order, a subscriber's snapshot and the deltas after it form one gap-free chain (PROTOCOL
- * section 3): nothing can fall between them.
+ * <p>Because BEGIN is answered by the operator that also emits the deltas, in the same keyed order,
+ * a subscriber's snapshot and the deltas after it form one gap-free chain (PROTOCOL section 3):
+ * nothing can fall between them.
  *
  * <p>Hot path: an update reads the subscriber map once, writes each distinct message once per odds
- * format, and publishes those bytes to every channel. Unthrottled subscriptions are not written
- * per update. Throttled ones are merged on one processing-time timer per market; status changes
- * go out at once.
+ * format, and publishes those bytes to every channel. Unthrottled subscriptions are not written per
+ * update. Throttled ones are merged on one processing-time timer per market; status changes go out
+ * at once.
  */
 public class MarketReducer extends KeyedProcessFunction<String, MarketInput, RedisWrite> {
     private static final long serialVersionUID = 1L;
@@ -42,7 +42,9 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     public static final ValueStateDescriptor<MarketState> MARKET =
             new ValueStateDescriptor<>("market", MarketState.class);
     public static final MapStateDescriptor<String, Subscription> SUBSCRIBERS =
-            new MapStateDescriptor<>("subscribers", Types.STRING, TypeInformation.of(Subscription.class));
+            new MapStateDescriptor<>(
+                    "subscribers", Types.STRING, TypeInformation.of(Subscription.class));
+
     /** The pending throttle timer, so it can be deleted when the last subscriber leaves. */
     public static final ValueStateDescriptor<Long> THROTTLE_TIMER =
             new ValueStateDescriptor<>("throttle-timer", Types.LONG);
@@ -54,6 +56,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     private transient MapState<String, Subscription> subscribers;
     private transient ValueState<Long> throttleTimer;
     private transient StreamMessages messages;
+
     /** This run's epoch: set when the task (re)starts, so every restore gets a new one. */
     private transient long run;
 
@@ -81,7 +84,8 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     }
 
     @Override
-    public void processElement(MarketInput input, Context ctx, Collector<RedisWrite> out) throws Exception {
+    public void processElement(MarketInput input, Context ctx, Collector<RedisWrite> out)
+            throws Exception {
         if (input.update != null) {
             onUpdate(input.update, ctx.timerService().currentProcessingTime(), ctx, out);
         } else {
@@ -155,9 +159,16 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         return false;
     }
 
-    /** Sends one change to every streaming subscriber: the same bytes for every channel of a format. */
+    /**
+     * Sends one change to every streaming subscriber: the same bytes for every channel of a format.
+     */
     private void publishChange(
-            MarketState state, boolean statusChanged, long ts, long now, Context ctx, Collector<RedisWrite> out)
+            MarketState state,
+            boolean statusChanged,
+            long ts,
+            long now,
+            Context ctx,
+            Collector<RedisWrite> out)
             throws Exception {
         byte[][] latestDelta = new byte[OddsFormat.count()][];
         List<Map.Entry<String, Subscription>> sentThrottled = null;
@@ -176,7 +187,10 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
                 deltas.inc();
             } else if (statusChanged || now >= sub.nextSendAt) {
                 // merged delta of everything since the last one sent; status changes never wait
-                publish(entry.getKey(), messages.delta(state, sub.oddsFormat, sub.sentVersion, ts), out);
+                publish(
+                        entry.getKey(),
+                        messages.delta(state, sub.oddsFormat, sub.sentVersion, ts),
+                        out);
                 deltas.inc();
                 sub.sentVersion = state.version;
                 sub.nextSendAt = now + sub.throttleMs;
@@ -191,9 +205,12 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         }
     }
 
-    /** Throttled subscribers whose interval has passed get the changes they were not sent, merged. */
+    /**
+     * Throttled subscribers whose interval has passed get the changes they were not sent, merged.
+     */
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RedisWrite> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RedisWrite> out)
+            throws Exception {
         throttleTimer.clear();
         MarketState state = market.value();
         if (state == null) {
@@ -212,7 +229,10 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
                 continue;
             }
             if (timestamp >= sub.nextSendAt) {
-                publish(entry.getKey(), messages.delta(state, sub.oddsFormat, sub.sentVersion, state.updatedAt), out);
+                publish(
+                        entry.getKey(),
+                        messages.delta(state, sub.oddsFormat, sub.sentVersion, state.updatedAt),
+                        out);
                 deltas.inc();
                 sub.sentVersion = state.version;
                 sub.nextSendAt = timestamp + sub.throttleMs;
@@ -229,7 +249,8 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
 
     // ---------------------------------------------------------------- channel work
 
-    private void onWork(MarketWork work, long now, Context ctx, Collector<RedisWrite> out) throws Exception {
+    private void onWork(MarketWork work, long now, Context ctx, Collector<RedisWrite> out)
+            throws Exception {
         MarketState state = market.value();
         if (state != null && adoptEpoch(state)) {
             market.update(state);
@@ -272,7 +293,10 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             startNow = sub.streaming;
         } else {
             // a re-OPEN with another view: a streaming subscriber gets the market in its new format
-            startNow = sub.streaming && (sub.oddsFormat != work.oddsFormat || sub.throttleMs != work.throttleMs);
+            startNow =
+                    sub.streaming
+                            && (sub.oddsFormat != work.oddsFormat
+                                    || sub.throttleMs != work.throttleMs);
         }
         sub.oddsFormat = work.oddsFormat == null ? OddsFormat.DECIMAL : work.oddsFormat;
         sub.throttleMs = work.throttleMs;
@@ -282,7 +306,8 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         subscribers.put(work.channelId, sub);
     }
 
-    private void begin(MarketWork work, MarketState state, long now, Collector<RedisWrite> out) throws Exception {
+    private void begin(MarketWork work, MarketState state, long now, Collector<RedisWrite> out)
+            throws Exception {
         Subscription sub = subscribers.get(work.channelId);
         if (sub == null) {
             if (state != null && state.status == MarketStatus.CLOSED) {
@@ -305,7 +330,12 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     }
 
     /** Removes the channel; tells a streaming subscriber why unless it disconnected. */
-    private void leave(MarketWork work, MarketState state, RemovalReason reason, Context ctx, Collector<RedisWrite> out)
+    private void leave(
+            MarketWork work,
+            MarketState state,
+            RemovalReason reason,
+            Context ctx,
+            Collector<RedisWrite> out)
             throws Exception {
         Subscription sub = subscribers.get(work.channelId);
         if (sub == null) {
@@ -335,8 +365,11 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         return true;
     }
 
-    /** Every streaming subscriber gets a snapshot: the first message of a market or of a new epoch. */
-    private void resnapshot(MarketState state, long ts, long now, Collector<RedisWrite> out) throws Exception {
+    /**
+     * Every streaming subscriber gets a snapshot: the first message of a market or of a new epoch.
+     */
+    private void resnapshot(MarketState state, long ts, long now, Collector<RedisWrite> out)
+            throws Exception {
         byte[][] snapshotBytes = new byte[OddsFormat.count()][];
         List<Map.Entry<String, Subscription>> throttled = null;
         for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
@@ -359,7 +392,13 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         putAll(throttled);
     }
 
-    private void snapshot(String channel, Subscription sub, MarketState state, long ts, long now, Collector<RedisWrite> out) {
+    private void snapshot(
+            String channel,
+            Subscription sub,
+            MarketState state,
+            long ts,
+            long now,
+            Collector<RedisWrite> out) {
         publish(channel, messages.snapshot(state, sub.oddsFormat, ts), out);
         snapshots.inc();
         sub.sentVersion = state.version;
@@ -367,7 +406,8 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     }
 
     /** A closed market leaves every channel, and its subscriptions are released. */
-    private void closeAll(MarketState state, TimerService timers, Collector<RedisWrite> out) throws Exception {
+    private void closeAll(MarketState state, TimerService timers, Collector<RedisWrite> out)
+            throws Exception {
         for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
             if (entry.getValue().streaming) {
                 removed(entry.getKey(), state.marketId, state, RemovalReason.CLOSED, out);
@@ -377,9 +417,16 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         clearThrottle(timers);
     }
 
-    /** A pending market (no data yet) is removed at epoch 0, version 0: the subscriber holds nothing of it. */
+    /**
+     * A pending market (no data yet) is removed at epoch 0, version 0: the subscriber holds nothing
+     * of it.
+     */
     private void removed(
-            String channel, String marketId, MarketState state, RemovalReason reason, Collector<RedisWrite> out) {
+            String channel,
+            String marketId,
+            MarketState state,
+            RemovalReason reason,
+            Collector<RedisWrite> out) {
         long epoch = state == null ? 0 : state.epoch;
         long version = state == null ? 0 : state.version;
         publish(channel, messages.removed(marketId, epoch, version, reason), out);

@@ -19,10 +19,13 @@ public class MarketState {
     public MarketStatus status = MarketStatus.OPEN;
     public long statusVersion;
     public long version;
+
     /** The last applied feed sequence number. */
     public long seq = -1;
+
     /** Record time of the last applied change. */
     public long updatedAt;
+
     public long epoch;
     public long epochRun;
     public Selection[] selections = new Selection[0];

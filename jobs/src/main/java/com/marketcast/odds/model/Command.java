@@ -9,14 +9,19 @@ import java.util.Arrays;
 public class Command {
     public CommandType type;
     public String channelId;
+
     /** OPEN only; null means the default (DECIMAL). */
     public OddsFormat oddsFormat;
+
     /** OPEN only; 0 means every change is sent at once. */
     public long throttleMs;
+
     /** SUBSCRIBE / UNSUBSCRIBE: the markets; BEGIN_STREAM: an optional subset (null = all). */
     public String[] markets;
+
     /** BEGIN_STREAM only: markets unchanged since this time get a {@code current} marker. */
     public Long since;
+
     /** The Kafka record timestamp. */
     public long recordTime;
 

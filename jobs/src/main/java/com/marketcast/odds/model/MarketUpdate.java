@@ -10,15 +10,21 @@ import java.util.Arrays;
  */
 public class MarketUpdate {
     public String marketId;
+
     /** Optional; null when the feed did not send it. */
     public String eventId;
+
     public long seq;
+
     /** The feed's own {@code ts} field. */
     public long ts;
+
     /** Null when the update does not change the status. */
     public MarketStatus status;
+
     /** A partial update: listed selections replace their price. Never null, may be empty. */
     public SelectionPrice[] selections = new SelectionPrice[0];
+
     public long recordTime;
 
     public MarketUpdate() {}

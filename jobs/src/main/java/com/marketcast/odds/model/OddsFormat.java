@@ -11,9 +11,9 @@ import java.math.RoundingMode;
  *
  * <ul>
  *   <li>{@link #DECIMAL}: two decimals, {@code 1.85}, {@code 3.40}.
- *   <li>{@link #FRACTIONAL}: the exact fraction of {@code price - 1}, reduced: 1.85 → {@code 17/20},
- *       2.00 → {@code 1/1}, 1.91 → {@code 91/100}. Exact rather than a bookmaker's ladder, so the
- *       display never hides a price move.
+ *   <li>{@link #FRACTIONAL}: the exact fraction of {@code price - 1}, reduced: 1.85 → {@code
+ *       17/20}, 2.00 → {@code 1/1}, 1.91 → {@code 91/100}. Exact rather than a bookmaker's ladder,
+ *       so the display never hides a price move.
  *   <li>{@link #AMERICAN}: {@code +(price-1)×100} for prices of 2.00 and more, {@code
  *       -100/(price-1)} below, rounded half-up to a whole number: 3.40 → {@code +240}, 1.85 →
  *       {@code -118}, 2.00 → {@code +100}.
@@ -32,7 +32,11 @@ public enum OddsFormat {
 
     public String display(double price) {
         // BigDecimal.valueOf rounds the shortest decimal text of the double, so 1.995 becomes 2.00
-        long hundredths = BigDecimal.valueOf(price).setScale(2, RoundingMode.HALF_UP).unscaledValue().longValue();
+        long hundredths =
+                BigDecimal.valueOf(price)
+                        .setScale(2, RoundingMode.HALF_UP)
+                        .unscaledValue()
+                        .longValue();
         switch (this) {
             case DECIMAL:
                 return (hundredths / 100) + "." + twoDigits(hundredths % 100);

@@ -39,9 +39,9 @@ public final class StreamMessages {
     }
 
     /**
-     * {@code {"type":"delta",...}} carrying what changed after {@code prev}: every selection and the
-     * status changed since then. For an unthrottled channel {@code prev} is {@code version - 1}; a
-     * throttled one gets all the changes it was not sent, merged.
+     * {@code {"type":"delta",...}} carrying what changed after {@code prev}: every selection and
+     * the status changed since then. For an unthrottled channel {@code prev} is {@code version -
+     * 1}; a throttled one gets all the changes it was not sent, merged.
      */
     public byte[] delta(MarketState market, OddsFormat format, long prev, long ts) {
         try (JsonGenerator json = start()) {

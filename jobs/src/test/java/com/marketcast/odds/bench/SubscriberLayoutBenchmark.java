@@ -32,7 +32,8 @@ public final class SubscriberLayoutBenchmark {
     private static final int REPETITIONS = 5;
 
     public static void main(String[] args) throws Exception {
-        System.out.println("fan-out | layout | reads/s (median, min-max) | churn ops/s (median, min-max)");
+        System.out.println(
+                "fan-out | layout | reads/s (median, min-max) | churn ops/s (median, min-max)");
         for (int fanOut : new int[] {1, 8, 64, 1024}) {
             int markets = Math.max(20, 8_000 / fanOut);
             for (Layout layout : Layout.values()) {
@@ -58,8 +59,11 @@ public final class SubscriberLayoutBenchmark {
                 layout == Layout.MAP ? new MapLayout() : new ValueLayout();
         try (var harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(function), (String s) -> s.substring(2, s.indexOf('|')), Types.STRING)) {
-            // the harness grants almost no managed memory; give RocksDB its own write buffers instead
+                        new KeyedProcessOperator<>(function),
+                        (String s) -> s.substring(2, s.indexOf('|')),
+                        Types.STRING)) {
+            // the harness grants almost no managed memory; give RocksDB its own write buffers
+            // instead
             EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
             rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
             harness.setStateBackend(rocksDb);
@@ -95,7 +99,9 @@ public final class SubscriberLayoutBenchmark {
 
     private static String summary(List<double[]> runs, int index) {
         double[] values = runs.stream().mapToDouble(r -> r[index]).sorted().toArray();
-        return String.format("%,12.0f (%,.0f-%,.0f)", values[values.length / 2], values[0], values[values.length - 1]);
+        return String.format(
+                "%,12.0f (%,.0f-%,.0f)",
+                values[values.length / 2], values[0], values[values.length - 1]);
     }
 
     /** The layout the reducer uses: one RocksDB entry per (market, channel). */
@@ -104,12 +110,18 @@ public final class SubscriberLayoutBenchmark {
 
         @Override
         public void open(Configuration parameters) {
-            subscribers = getRuntimeContext().getMapState(
-                    new MapStateDescriptor<>("subscribers", Types.STRING, TypeInformation.of(Subscription.class)));
+            subscribers =
+                    getRuntimeContext()
+                            .getMapState(
+                                    new MapStateDescriptor<>(
+                                            "subscribers",
+                                            Types.STRING,
+                                            TypeInformation.of(Subscription.class)));
         }
 
         @Override
-        public void processElement(String in, Context ctx, Collector<Integer> out) throws Exception {
+        public void processElement(String in, Context ctx, Collector<Integer> out)
+                throws Exception {
             String channel = in.substring(in.indexOf('|') + 1);
             switch (in.charAt(0)) {
                 case 'u':
@@ -136,11 +148,15 @@ public final class SubscriberLayoutBenchmark {
 
         @Override
         public void open(Configuration parameters) {
-            subscribers = getRuntimeContext().getState(new ValueStateDescriptor<>("subscribers", SubscriberSet.class));
+            subscribers =
+                    getRuntimeContext()
+                            .getState(
+                                    new ValueStateDescriptor<>("subscribers", SubscriberSet.class));
         }
 
         @Override
-        public void processElement(String in, Context ctx, Collector<Integer> out) throws Exception {
+        public void processElement(String in, Context ctx, Collector<Integer> out)
+                throws Exception {
             String channel = in.substring(in.indexOf('|') + 1);
             SubscriberSet set = subscribers.value();
             if (set == null) {
@@ -159,14 +175,20 @@ public final class SubscriberLayoutBenchmark {
                     sub.streaming = true;
                     set.channels = Arrays.copyOf(set.channels, set.channels.length + 1);
                     set.channels[set.channels.length - 1] = channel;
-                    set.subscriptions = Arrays.copyOf(set.subscriptions, set.subscriptions.length + 1);
+                    set.subscriptions =
+                            Arrays.copyOf(set.subscriptions, set.subscriptions.length + 1);
                     set.subscriptions[set.subscriptions.length - 1] = sub;
                     break;
                 default:
                     int at = Arrays.asList(set.channels).indexOf(channel);
                     if (at >= 0) {
-                        set.channels = remove(set.channels, at, new String[set.channels.length - 1]);
-                        set.subscriptions = remove(set.subscriptions, at, new Subscription[set.subscriptions.length - 1]);
+                        set.channels =
+                                remove(set.channels, at, new String[set.channels.length - 1]);
+                        set.subscriptions =
+                                remove(
+                                        set.subscriptions,
+                                        at,
+                                        new Subscription[set.subscriptions.length - 1]);
                     }
             }
             subscribers.update(set);

@@ -41,10 +41,13 @@ class ChannelRegistryTest {
         send(command(CommandType.SUBSCRIBE, "c1", "m3"));
 
         List<MarketWork> out = drain();
-        assertThat(out).extracting(w -> w.type + ":" + w.marketId + ":" + w.streaming)
+        assertThat(out)
+                .extracting(w -> w.type + ":" + w.marketId + ":" + w.streaming)
                 .containsExactly(
-                        "SUBSCRIBE:m1:false", "SUBSCRIBE:m2:false",
-                        "BEGIN:m1:false", "BEGIN:m2:false",
+                        "SUBSCRIBE:m1:false",
+                        "SUBSCRIBE:m2:false",
+                        "BEGIN:m1:false",
+                        "BEGIN:m2:false",
                         "SUBSCRIBE:m3:true");
         assertThat(out.get(0).oddsFormat).isEqualTo(OddsFormat.FRACTIONAL);
         assertThat(out.get(0).throttleMs).isEqualTo(500);
@@ -80,7 +83,8 @@ class ChannelRegistryTest {
         drain();
         send(open("c1", OddsFormat.AMERICAN, 0));
         List<MarketWork> out = drain();
-        assertThat(out).extracting(w -> w.type + ":" + w.marketId + ":" + w.oddsFormat)
+        assertThat(out)
+                .extracting(w -> w.type + ":" + w.marketId + ":" + w.oddsFormat)
                 .containsExactlyInAnyOrder("SUBSCRIBE:m1:AMERICAN", "SUBSCRIBE:m2:AMERICAN");
     }
 
@@ -94,7 +98,9 @@ class ChannelRegistryTest {
 
         send(command(CommandType.DISCONNECT, "c1"));
 
-        assertThat(drain()).extracting(w -> w.type + ":" + w.marketId).containsExactly("DISCONNECT:m2");
+        assertThat(drain())
+                .extracting(w -> w.type + ":" + w.marketId)
+                .containsExactly("DISCONNECT:m2");
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
@@ -108,7 +114,8 @@ class ChannelRegistryTest {
         assertThat(drain()).isEmpty();
         harness.setProcessingTime(1_000 + TTL_MS);
 
-        assertThat(drain()).extracting(w -> w.type + ":" + w.marketId)
+        assertThat(drain())
+                .extracting(w -> w.type + ":" + w.marketId)
                 .containsExactlyInAnyOrder("EXPIRE:m1", "EXPIRE:m2");
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.fail;
 import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.CommandType;
 import com.marketcast.odds.model.OddsFormat;
-
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.charset.StandardCharsets;
 
 class CommandParserTest {
     private static final int MAX_BYTES = 256 * 1024;

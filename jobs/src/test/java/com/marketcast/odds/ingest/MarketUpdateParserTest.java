@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.marketcast.odds.model.MarketStatus;
 import com.marketcast.odds.model.MarketUpdate;
-
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.charset.StandardCharsets;
 
 class MarketUpdateParserTest {
     private static final int MAX_BYTES = 4096;

@@ -43,7 +43,9 @@ class MarketReducerTest {
     @Test
     void dataFirstThenSubscribeAndBeginGivesSnapshotThenDeltas() throws Exception {
         update("m1", 1, null, "home", 1.85, "away", 2.10);
-        assertThat(drain()).extracting(MarketReducerTest::describe).containsExactly("SET market:m1");
+        assertThat(drain())
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1");
 
         work(subscribe("c1", OddsFormat.DECIMAL, 0, false));
         assertThat(drain()).isEmpty(); // nothing before BEGIN_STREAM
@@ -55,7 +57,8 @@ class MarketReducerTest {
 
         update("m1", 2, null, "home", 1.90);
         List<RedisWrite> out = drain();
-        assertThat(out).extracting(MarketReducerTest::describe)
+        assertThat(out)
+                .extracting(MarketReducerTest::describe)
                 .containsExactly("SET market:m1", "PUBLISH stream:c1"); // mirror first
         JsonNode delta = json(out.get(1));
         assertThat(delta.get("type").asText()).isEqualTo("delta");
@@ -75,7 +78,8 @@ class MarketReducerTest {
 
         update("m1", 7, null, "home", 1.85);
         List<RedisWrite> out = drain();
-        assertThat(out).extracting(MarketReducerTest::describe)
+        assertThat(out)
+                .extracting(MarketReducerTest::describe)
                 .containsExactly("SET market:m1", "PUBLISH stream:c1");
         JsonNode snapshot = json(out.get(1));
         assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
@@ -123,7 +127,9 @@ class MarketReducerTest {
         work(MarketWork.of(WorkType.DISCONNECT, "m1", "c2", 1));
         assertThat(drain()).isEmpty();
         update("m1", 2, null, "home", 2.0);
-        assertThat(drain()).extracting(MarketReducerTest::describe).containsExactly("SET market:m1");
+        assertThat(drain())
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1");
     }
 
     @Test
@@ -164,7 +170,8 @@ class MarketReducerTest {
 
         update("m1", 2, MarketStatus.CLOSED);
         List<RedisWrite> out = drain();
-        assertThat(out).extracting(MarketReducerTest::describe)
+        assertThat(out)
+                .extracting(MarketReducerTest::describe)
                 .containsExactly("SET market:m1", "PUBLISH stream:c1");
         assertThat(json(out.get(1)).get("reason").asText()).isEqualTo("CLOSED");
         assertThat(json(out.get(1)).get("version").asLong()).isEqualTo(2);
@@ -190,7 +197,9 @@ class MarketReducerTest {
         harness.setProcessingTime(10_200);
         update("m1", 3, null, "away", 4.00);
         List<RedisWrite> out = drain();
-        assertThat(messagesTo("fast", out)).extracting(n -> n.get("version").asLong()).containsExactly(2L, 3L);
+        assertThat(messagesTo("fast", out))
+                .extracting(n -> n.get("version").asLong())
+                .containsExactly(2L, 3L);
         assertThat(messagesTo("slow", out)).isEmpty();
 
         harness.setProcessingTime(11_000); // the slow channel's interval has passed
@@ -198,7 +207,8 @@ class MarketReducerTest {
         assertThat(merged).hasSize(1);
         assertThat(merged.get(0).get("prev").asLong()).isEqualTo(1);
         assertThat(merged.get(0).get("version").asLong()).isEqualTo(3);
-        assertThat(merged.get(0).at("/changes/selections")).extracting(n -> n.get("id").asText())
+        assertThat(merged.get(0).at("/changes/selections"))
+                .extracting(n -> n.get("id").asText())
                 .containsExactlyInAnyOrder("home", "away");
 
         harness.setProcessingTime(11_100);
@@ -243,12 +253,14 @@ class MarketReducerTest {
         update("m1", 3, null, "home", 1.95);
         JsonNode delta = onlyMessage("c1");
         assertThat(delta.get("type").asText()).isEqualTo("delta");
-        assertThat(delta.get("epoch").asLong()).isEqualTo(afterRestore.get(0).get("epoch").asLong());
+        assertThat(delta.get("epoch").asLong())
+                .isEqualTo(afterRestore.get(0).get("epoch").asLong());
 
         work(MarketWork.of(WorkType.BEGIN, "m2", "c1", 5)); // a command touches m2 first
         List<JsonNode> m2 = messagesTo("c1", drain());
         assertThat(m2).isNotEmpty();
-        assertThat(m2).allSatisfy(n -> assertThat(n.get("epoch").asLong()).isGreaterThan(epochBefore));
+        assertThat(m2)
+                .allSatisfy(n -> assertThat(n.get("epoch").asLong()).isGreaterThan(epochBefore));
         assertThat(m2.get(0).get("type").asText()).isEqualTo("snapshot");
     }
 
@@ -256,8 +268,11 @@ class MarketReducerTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, MarketInput, RedisWrite> newHarness(
             OperatorSubtaskState restoreFrom, boolean rocksDb) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new MarketReducer()), MarketInput::marketId, Types.STRING);
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new MarketReducer()),
+                        MarketInput::marketId,
+                        Types.STRING);
         if (rocksDb) {
             h.setStateBackend(new EmbeddedRocksDBStateBackend());
         }
@@ -268,7 +283,8 @@ class MarketReducerTest {
         return h;
     }
 
-    private void update(String market, long seq, MarketStatus status, Object... prices) throws Exception {
+    private void update(String market, long seq, MarketStatus status, Object... prices)
+            throws Exception {
         MarketUpdate update = new MarketUpdate();
         update.marketId = market;
         update.eventId = "e1";
@@ -277,7 +293,8 @@ class MarketReducerTest {
         update.recordTime = 1_000 * seq;
         update.selections = new SelectionPrice[prices.length / 2];
         for (int i = 0; i < prices.length; i += 2) {
-            update.selections[i / 2] = new SelectionPrice((String) prices[i], ((Number) prices[i + 1]).doubleValue());
+            update.selections[i / 2] =
+                    new SelectionPrice((String) prices[i], ((Number) prices[i + 1]).doubleValue());
         }
         harness.processElement(MarketInput.of(update), update.recordTime);
     }
@@ -290,7 +307,8 @@ class MarketReducerTest {
         harness.processElement(MarketInput.of(work), work.ts);
     }
 
-    private static MarketWork subscribe(String channel, OddsFormat format, long throttleMs, boolean streaming) {
+    private static MarketWork subscribe(
+            String channel, OddsFormat format, long throttleMs, boolean streaming) {
         return subscribe(channel, "m1", format, throttleMs, streaming);
     }
 

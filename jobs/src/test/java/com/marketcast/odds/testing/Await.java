@@ -9,11 +9,18 @@ import java.util.function.Supplier;
 public final class Await {
     private Await() {}
 
-    public static void until(Duration timeout, String what, BooleanSupplier condition, Supplier<Object> lastSeen) {
+    public static void until(
+            Duration timeout, String what, BooleanSupplier condition, Supplier<Object> lastSeen) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; last seen: " + lastSeen.get());
+                throw new AssertionError(
+                        "timed out after "
+                                + timeout
+                                + " waiting for "
+                                + what
+                                + "; last seen: "
+                                + lastSeen.get());
             }
             // polls: the condition is re-checked every 20 ms until the deadline
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());

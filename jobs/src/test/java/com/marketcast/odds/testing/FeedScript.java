@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A deterministic feed for tests: random-walk price updates and occasional suspensions over a
- * set of markets, as PROTOCOL section 1 JSON, plus the final state computed independently of the
- * job (the last status and price per selection, in seq order).
+ * A deterministic feed for tests: random-walk price updates and occasional suspensions over a set
+ * of markets, as PROTOCOL section 1 JSON, plus the final state computed independently of the job
+ * (the last status and price per selection, in seq order).
  */
 public final class FeedScript {
     /** One record to produce: key and value. */
@@ -53,8 +53,14 @@ public final class FeedScript {
         long s = seq.merge(market, 1L, Long::sum);
         HeldMarket state = expected.computeIfAbsent(market, m -> new HeldMarket("OPEN", Map.of()));
         StringBuilder json = new StringBuilder();
-        json.append("{\"marketId\":\"").append(market).append("\",\"eventId\":\"e-").append(market)
-                .append("\",\"seq\":").append(s).append(",\"ts\":").append(System.currentTimeMillis());
+        json.append("{\"marketId\":\"")
+                .append(market)
+                .append("\",\"eventId\":\"e-")
+                .append(market)
+                .append("\",\"seq\":")
+                .append(s)
+                .append(",\"ts\":")
+                .append(System.currentTimeMillis());
         if (s > 1 && random.nextInt(10) == 0) {
             String status = "OPEN".equals(state.status) ? "SUSPENDED" : "OPEN";
             state.status = status;
@@ -65,12 +71,17 @@ public final class FeedScript {
         int to = s == 1 ? SELECTIONS.length : from + 1;
         for (int i = from; i < to; i++) {
             double old = state.prices.getOrDefault(SELECTIONS[i], 2.0 + i);
-            double price = Math.max(1.01, Math.round((old + (random.nextDouble() - 0.5) * 0.2) * 100) / 100.0);
+            double price =
+                    Math.max(
+                            1.01,
+                            Math.round((old + (random.nextDouble() - 0.5) * 0.2) * 100) / 100.0);
             state.prices.put(SELECTIONS[i], price);
             if (i > from) {
                 json.append(',');
             }
-            json.append(String.format(Locale.ROOT, "{\"id\":\"%s\",\"price\":%.2f}", SELECTIONS[i], price));
+            json.append(
+                    String.format(
+                            Locale.ROOT, "{\"id\":\"%s\",\"price\":%.2f}", SELECTIONS[i], price));
         }
         json.append("]}");
         return new Record(market, json.toString());

@@ -20,7 +20,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Plain Kafka clients for tests: a synchronous producer, a topic reader and a group-offset probe. */
+/**
+ * Plain Kafka clients for tests: a synchronous producer, a topic reader and a group-offset probe.
+ */
 public final class KafkaClients implements AutoCloseable {
     private final String bootstrap;
     private final KafkaProducer<String, String> producer;
@@ -48,14 +50,17 @@ public final class KafkaClients implements AutoCloseable {
         }
     }
 
-    /** Reads a topic from the beginning until {@code count} records arrived or the timeout passed. */
+    /**
+     * Reads a topic from the beginning until {@code count} records arrived or the timeout passed.
+     */
     public List<ConsumerRecord<String, String>> read(String topic, int count, Duration timeout) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(topic));

@@ -20,10 +20,10 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
- * A subscriber on a real Redis connection that applies the PROTOCOL section 3 rules to every
- * {@code stream:*} channel: it holds (epoch, version) and the market content per channel and
- * market, ignores duplicates, and on a gap asks for a resync (BEGIN_STREAM for that market)
- * through the given callback. Tests compare what it ends up holding with the expected state.
+ * A subscriber on a real Redis connection that applies the PROTOCOL section 3 rules to every {@code
+ * stream:*} channel: it holds (epoch, version) and the market content per channel and market,
+ * ignores duplicates, and on a gap asks for a resync (BEGIN_STREAM for that market) through the
+ * given callback. Tests compare what it ends up holding with the expected state.
  *
  * <p>When Redis goes away it reconnects, and since pub-sub loses what was published meanwhile, it
  * reports the reconnection so the test can resync every channel (as the gateway does).
@@ -53,7 +53,14 @@ public final class ProtocolSubscriber implements AutoCloseable {
 
         @Override
         public String toString() {
-            return type + " " + marketId + " " + epoch + "/" + (prev >= 0 ? prev + "->" : "") + version
+            return type
+                    + " "
+                    + marketId
+                    + " "
+                    + epoch
+                    + "/"
+                    + (prev >= 0 ? prev + "->" : "")
+                    + version
                     + (reason == null ? "" : " " + reason);
         }
     }
@@ -94,7 +101,8 @@ public final class ProtocolSubscriber implements AutoCloseable {
     /** A copy of what the subscriber holds on a channel, by market. */
     public synchronized Map<String, HeldMarket> held(String channelId) {
         Map<String, HeldMarket> copy = new HashMap<>();
-        held.getOrDefault(channelId, Map.of()).forEach((market, state) -> copy.put(market, state.copy()));
+        held.getOrDefault(channelId, Map.of())
+                .forEach((market, state) -> copy.put(market, state.copy()));
         return copy;
     }
 
@@ -166,7 +174,8 @@ public final class ProtocolSubscriber implements AutoCloseable {
                     JsonNode market = message.get("market");
                     next.status = market.get("status").asText();
                     for (JsonNode selection : market.get("selections")) {
-                        next.prices.put(selection.get("id").asText(), selection.get("price").asDouble());
+                        next.prices.put(
+                                selection.get("id").asText(), selection.get("price").asDouble());
                     }
                     markets.put(received.marketId, next);
                     resyncPending.remove(resyncKey);
@@ -179,16 +188,21 @@ public final class ProtocolSubscriber implements AutoCloseable {
                 }
                 break;
             case "delta":
-                if (current != null && received.epoch == current.epoch && received.prev == current.version) {
+                if (current != null
+                        && received.epoch == current.epoch
+                        && received.prev == current.version) {
                     JsonNode changes = message.get("changes");
                     if (changes.has("status")) {
                         current.status = changes.get("status").asText();
                     }
                     for (JsonNode selection : changes.path("selections")) {
-                        current.prices.put(selection.get("id").asText(), selection.get("price").asDouble());
+                        current.prices.put(
+                                selection.get("id").asText(), selection.get("price").asDouble());
                     }
                     current.version = received.version;
-                } else if (current != null && received.epoch == current.epoch && received.version <= current.version) {
+                } else if (current != null
+                        && received.epoch == current.epoch
+                        && received.version <= current.version) {
                     duplicates++;
                 } else {
                     gaps++;
@@ -206,7 +220,8 @@ public final class ProtocolSubscriber implements AutoCloseable {
     }
 
     private static boolean newerOrSame(Received message, HeldMarket held) {
-        return message.epoch > held.epoch || (message.epoch == held.epoch && message.version >= held.version);
+        return message.epoch > held.epoch
+                || (message.epoch == held.epoch && message.version >= held.version);
     }
 
     private final class PubSub extends JedisPubSub {

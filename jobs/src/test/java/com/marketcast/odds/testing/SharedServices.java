@@ -8,8 +8,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One Kafka broker and one redis-server per test JVM, started on first use and stopped when the
- * JVM's root test context closes. Tests isolate themselves with their own topic names and
- * channel ids ({@link #unique}).
+ * JVM's root test context closes. Tests isolate themselves with their own topic names and channel
+ * ids ({@link #unique}).
  */
 public final class SharedServices implements BeforeAllCallback {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -18,8 +18,11 @@ public final class SharedServices implements BeforeAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) {
         services();
-        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent(SharedServices.class, k -> (ExtensionContext.Store.CloseableResource) SharedServices::stop);
+        context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(
+                        SharedServices.class,
+                        k -> (ExtensionContext.Store.CloseableResource) SharedServices::stop);
     }
 
     public static synchronized EmbeddedKafka kafka() {

@@ -1,14 +1,13 @@
 package com.marketcast.connectors.redis;
 
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.util.JedisURIHelper;
-
-import java.io.Serializable;
-import java.net.URI;
-import java.time.Duration;
 
 /**
  * The connection and retry settings a {@link RedisSinkWriter} needs, validated by {@link

@@ -1,5 +1,7 @@
 package com.marketcast.connectors.redis;
 
+import java.util.Collection;
+import java.util.Collections;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSink;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -7,9 +9,6 @@ import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-
-import java.util.Collection;
-import java.util.Collections;
 
 /**
  * A Flink Sink V2 that sends {@code PUBLISH} and {@code SET} commands to one Redis server, in

@@ -1,8 +1,7 @@
 package com.marketcast.connectors.redis;
 
-import redis.clients.jedis.util.JedisURIHelper;
-
 import java.net.URI;
+import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * Builds a {@link RedisSink}; obtain one with {@link RedisSink#builder()}.

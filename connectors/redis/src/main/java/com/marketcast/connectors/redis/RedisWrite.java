@@ -52,7 +52,9 @@ public final class RedisWrite implements Serializable {
             return false;
         }
         RedisWrite that = (RedisWrite) o;
-        return command == that.command && Arrays.equals(key, that.key) && Arrays.equals(value, that.value);
+        return command == that.command
+                && Arrays.equals(key, that.key)
+                && Arrays.equals(value, that.value);
     }
 
     @Override

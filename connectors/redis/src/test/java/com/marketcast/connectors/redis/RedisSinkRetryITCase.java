@@ -2,16 +2,10 @@ package com.marketcast.connectors.redis;
 
 import static com.marketcast.connectors.redis.RedisSinkWriterITCase.bytes;
 import static com.marketcast.connectors.redis.RedisSinkWriterITCase.expected;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marketcast.embedded.RedisServer;
-
-import org.junit.jupiter.api.Test;
-
-import redis.clients.jedis.Jedis;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
  * A Redis outage: ridden out when Redis returns within the retry budget, a clear failure when not.

@@ -1,8 +1,5 @@
 package com.marketcast.connectors.redis;
 
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
 
 /**
  * A real Redis subscriber on its own thread (jedis' subscribe blocks), collecting every message per
