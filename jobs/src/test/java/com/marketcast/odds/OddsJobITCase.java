@@ -124,12 +124,7 @@ class OddsJobITCase {
         // markets a1..a3 have data before the channel subscribes; a4..a6 only after BEGIN (pending)
         produce(feed.updates(markets.subList(0, 3), 5));
         command(channel, "{\"type\":\"OPEN\",\"channelId\":\"%s\",\"oddsFormat\":\"FRACTIONAL\"}");
-        command(
-                channel,
-                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
-                        + JSON.valueToTree(markets)
-                        + "}");
-        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
+        subscribeAndBegin(channel, markets);
         produce(feed.updates(markets, 30));
 
         awaitHolding(channel, feed.expected());
@@ -211,12 +206,7 @@ class OddsJobITCase {
         List<String> markets = markets("c", 8);
         String channel = UUID.randomUUID().toString();
         command(channel, "{\"type\":\"OPEN\",\"channelId\":\"%s\",\"oddsFormat\":\"AMERICAN\"}");
-        command(
-                channel,
-                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
-                        + JSON.valueToTree(markets)
-                        + "}");
-        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
+        subscribeAndBegin(channel, markets);
         produce(feed.updates(markets, 20));
         awaitHolding(channel, feed.expected());
         Await.until(
@@ -244,12 +234,7 @@ class OddsJobITCase {
         String channel = UUID.randomUUID().toString();
         subscriber.onReconnect(
                 () -> command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}"));
-        command(
-                channel,
-                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
-                        + JSON.valueToTree(markets)
-                        + "}");
-        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
+        subscribeAndBegin(channel, markets);
         produce(feed.updates(markets, 10));
         awaitHolding(channel, feed.expected());
 
@@ -325,6 +310,15 @@ class OddsJobITCase {
                 "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\",\"markets\":[\""
                         + market
                         + "\"]}");
+    }
+
+    private void subscribeAndBegin(String channel, List<String> markets) {
+        command(
+                channel,
+                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":"
+                        + JSON.valueToTree(markets)
+                        + "}");
+        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
     }
 
     private void command(String channel, String template) {
