@@ -15,6 +15,9 @@ public final class Descriptors {
     public static final String COMMANDS_SOURCE = "stream-commands-source";
     public static final String PARSE_UPDATES = "parse-market-updates";
     public static final String PARSE_COMMANDS = "parse-stream-commands";
+    public static final String CATALOG_SOURCE = "catalog-cdc-source";
+    public static final String ROUTE_CATALOG = "route-catalog-changes";
+    public static final String CATALOG_JOIN = "catalog-join";
     public static final String CHANNEL_REGISTRY = "channel-registry";
     public static final String MARKET_REDUCER = "market-reducer";
     public static final String REDIS_SINK = "redis-sink";

@@ -3,11 +3,17 @@ package com.marketcast.odds;
 import com.marketcast.connectors.redis.RedisSink;
 import com.marketcast.connectors.redis.RedisWrite;
 import com.marketcast.connectors.redis.RedisWriteSerializer;
+import com.marketcast.odds.catalog.CatalogChange;
+import com.marketcast.odds.catalog.CatalogDeserializer;
 import com.marketcast.odds.ingest.DeadLetter;
 import com.marketcast.odds.ingest.DeadLetterSerializer;
 import com.marketcast.odds.ingest.RawRecord;
 import com.marketcast.odds.ingest.RawRecordDeserializer;
+import java.time.Duration;
+import java.util.Properties;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -53,6 +59,7 @@ public final class OddsJob {
                 env,
                 kafkaSource(settings, settings.updatesTopic()),
                 kafkaSource(settings, settings.commandsTopic()),
+                settings.catalogEnabled() ? catalogSource(settings) : null,
                 redisSink(settings),
                 deadLetterSink(settings),
                 settings);
@@ -96,6 +103,36 @@ public final class OddsJob {
                         OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("commit.offsets.on.checkpoint", "true")
+                .build();
+    }
+
+    /**
+     * Flink CDC's incremental PostgreSQL source: a snapshot of both tables, then their changes
+     * through logical replication (pgoutput). The publication is limited to the catalog tables and
+     * created by Debezium if missing ({@code filtered}: needs table ownership, not a superuser).
+     * Heartbeats keep the slot's confirmed position moving while the catalog is idle, so the slot
+     * does not pin WAL of other activity in the database.
+     */
+    static PostgresSourceBuilder.PostgresIncrementalSource<CatalogChange> catalogSource(
+            OddsSettings settings) {
+        Properties debezium = new Properties();
+        debezium.setProperty("publication.name", settings.catalogPublication());
+        debezium.setProperty("publication.autocreate.mode", "filtered");
+        return PostgresSourceBuilder.PostgresIncrementalSource.<CatalogChange>builder()
+                .hostname(settings.catalogHost())
+                .port(settings.catalogPort())
+                .database(settings.catalogDatabase())
+                .schemaList("public")
+                .tableList("public.events", "public.markets")
+                .username(settings.catalogUser())
+                .password(settings.catalogPassword())
+                .slotName(settings.catalogSlot())
+                .decodingPluginName("pgoutput")
+                .serverTimeZone("UTC")
+                .startupOptions(StartupOptions.initial())
+                .heartbeatInterval(Duration.ofSeconds(10))
+                .debeziumProperties(debezium)
+                .deserializer(new CatalogDeserializer())
                 .build();
     }
 

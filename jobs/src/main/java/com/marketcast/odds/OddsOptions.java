@@ -22,6 +22,50 @@ public final class OddsOptions {
                     .withDescription(
                             "Redis URI the pub-sub channels and market mirror are written to.");
 
+    public static final ConfigOption<String> CATALOG_URL =
+            ConfigOptions.key("catalog-url")
+                    .stringType()
+                    .defaultValue("jdbc:postgresql://localhost:5432/catalog")
+                    .withDescription(
+                            "The catalog database (PostgreSQL with wal_level=logical), read by change"
+                                    + " data capture.");
+
+    public static final ConfigOption<String> CATALOG_USER =
+            ConfigOptions.key("catalog-user")
+                    .stringType()
+                    .defaultValue("postgres")
+                    .withDescription(
+                            "Catalog user: needs the REPLICATION attribute and SELECT on the tables.");
+
+    public static final ConfigOption<String> CATALOG_PASSWORD =
+            ConfigOptions.key("catalog-password")
+                    .stringType()
+                    .defaultValue("")
+                    .withDescription("Catalog password.");
+
+    public static final ConfigOption<String> CATALOG_SLOT =
+            ConfigOptions.key("catalog-slot")
+                    .stringType()
+                    .defaultValue("marketcast_catalog")
+                    .withDescription(
+                            "Replication slot of the catalog source: unique per job; it outlives the job"
+                                    + " and must be dropped when the job is retired.");
+
+    public static final ConfigOption<String> CATALOG_PUBLICATION =
+            ConfigOptions.key("catalog-publication")
+                    .stringType()
+                    .defaultValue("marketcast_catalog")
+                    .withDescription(
+                            "Publication of the catalog tables; created FOR TABLE events, markets if"
+                                    + " missing (no superuser needed).");
+
+    public static final ConfigOption<Boolean> NO_CATALOG =
+            ConfigOptions.key("no-catalog")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Run without the catalog source: markets carry feed data only.");
+
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
                     .intType()
@@ -100,6 +144,12 @@ public final class OddsOptions {
             List.of(
                     BOOTSTRAP_SERVERS,
                     REDIS,
+                    CATALOG_URL,
+                    CATALOG_USER,
+                    CATALOG_PASSWORD,
+                    CATALOG_SLOT,
+                    CATALOG_PUBLICATION,
+                    NO_CATALOG,
                     PARALLELISM,
                     CHECKPOINT_INTERVAL,
                     CHANNEL_TTL,

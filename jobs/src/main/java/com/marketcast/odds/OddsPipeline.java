@@ -1,6 +1,10 @@
 package com.marketcast.odds;
 
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.catalog.CatalogChange;
+import com.marketcast.odds.catalog.CatalogJoin;
+import com.marketcast.odds.catalog.MarketCatalog;
+import com.marketcast.odds.catalog.RouteCatalogChanges;
 import com.marketcast.odds.channels.ChannelRegistry;
 import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.ingest.CommandParser;
@@ -24,13 +28,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The odds job's topology, in data-flow order:
  *
  * <pre>
- *  market-updates ─ parse ───────────────────────────────┐
- *                                                        ├─ keyBy(market) ─ MarketReducer ─ Redis
- *  stream-commands ─ parse ─ keyBy(channel) ─ ChannelRegistry ─┘
- *  (parse failures) ───────────────────────────────────────────────────────── dead-letters
+ *  market-updates ─ parse ──────────────────────────────────────┐
+ *  stream-commands ─ parse ─ keyBy(channel) ─ ChannelRegistry ───┼─ keyBy(market) ─ MarketReducer ─ Redis
+ *  catalog (CDC) ─ route ─ keyBy(event) ─ CatalogJoin ───────────┘
+ *  (unreadable records) ──────────────────────────────────────────────────────────── dead-letters
  * </pre>
  *
- * <p>Sources and sinks are parameters, so tests run the same topology with their own.
+ * <p>Sources and sinks are parameters, so tests run the same topology with their own. Without a
+ * catalog source (null) markets carry feed data only.
  */
 public final class OddsPipeline {
     private OddsPipeline() {}
@@ -39,6 +44,7 @@ public final class OddsPipeline {
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> updatesSource,
             Source<RawRecord, ?, ?> commandsSource,
+            Source<CatalogChange, ?, ?> catalogSource,
             Sink<RedisWrite> redisSink,
             Sink<DeadLetter> deadLetterSink,
             OddsSettings settings) {
@@ -75,11 +81,43 @@ public final class OddsPipeline {
                         .uid(Descriptors.CHANNEL_REGISTRY)
                         .name(Descriptors.CHANNEL_REGISTRY);
 
-        updates.map(MarketInput::of)
-                .returns(marketInput)
-                .name("updates-as-market-input")
-                .union(work.map(MarketInput::of).returns(marketInput).name("work-as-market-input"))
-                .keyBy(MarketInput::marketId)
+        DataStream<MarketInput> inputs =
+                updates.map(MarketInput::of)
+                        .returns(marketInput)
+                        .name("updates-as-market-input")
+                        .union(
+                                work.map(MarketInput::of)
+                                        .returns(marketInput)
+                                        .name("work-as-market-input"));
+        DataStream<DeadLetter> deadLetters =
+                updates.getSideOutput(Descriptors.DEAD_LETTERS)
+                        .union(commands.getSideOutput(Descriptors.DEAD_LETTERS));
+
+        if (catalogSource != null) {
+            SingleOutputStreamOperator<CatalogChange> catalog =
+                    env.fromSource(
+                                    catalogSource,
+                                    WatermarkStrategy.noWatermarks(),
+                                    Descriptors.CATALOG_SOURCE)
+                            .uid(Descriptors.CATALOG_SOURCE)
+                            .process(new RouteCatalogChanges())
+                            .returns(CatalogChange.class)
+                            .uid(Descriptors.ROUTE_CATALOG)
+                            .name(Descriptors.ROUTE_CATALOG);
+            inputs =
+                    inputs.union(
+                            catalog.keyBy(CatalogChange::eventKey)
+                                    .process(new CatalogJoin())
+                                    .returns(MarketCatalog.class)
+                                    .uid(Descriptors.CATALOG_JOIN)
+                                    .name(Descriptors.CATALOG_JOIN)
+                                    .map(MarketInput::of)
+                                    .returns(marketInput)
+                                    .name("catalog-as-market-input"));
+            deadLetters = deadLetters.union(catalog.getSideOutput(Descriptors.DEAD_LETTERS));
+        }
+
+        inputs.keyBy(MarketInput::marketId)
                 .process(new MarketReducer())
                 .returns(RedisWrite.class)
                 .uid(Descriptors.MARKET_REDUCER)
@@ -88,8 +126,7 @@ public final class OddsPipeline {
                 .uid(Descriptors.REDIS_SINK)
                 .name(Descriptors.REDIS_SINK);
 
-        updates.getSideOutput(Descriptors.DEAD_LETTERS)
-                .union(commands.getSideOutput(Descriptors.DEAD_LETTERS))
+        deadLetters
                 .sinkTo(deadLetterSink)
                 .uid(Descriptors.DEAD_LETTER_SINK)
                 .name(Descriptors.DEAD_LETTER_SINK);

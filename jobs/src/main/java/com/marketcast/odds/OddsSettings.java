@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -18,9 +20,23 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class OddsSettings implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final Pattern JDBC_URL =
+            Pattern.compile("jdbc:postgresql://([^:/?]+)(?::(\\d{1,5}))?/([^/?]+)(?:\\?.*)?");
+
+    /** Options that may be given without a value, meaning true. */
+    private static final Set<String> FLAGS = Set.of(OddsOptions.NO_CATALOG.key());
 
     private final String bootstrapServers;
     private final String redisUri;
+    private final boolean catalogEnabled;
+    private final String catalogUrl;
+    private final String catalogHost;
+    private final int catalogPort;
+    private final String catalogDatabase;
+    private final String catalogUser;
+    private final String catalogPassword;
+    private final String catalogSlot;
+    private final String catalogPublication;
     private final Integer parallelism;
     private final Duration checkpointInterval;
     private final Duration channelTtl;
@@ -36,6 +52,24 @@ public final class OddsSettings implements Serializable {
     private OddsSettings(Configuration conf) {
         bootstrapServers = nonBlank(conf, OddsOptions.BOOTSTRAP_SERVERS);
         redisUri = nonBlank(conf, OddsOptions.REDIS);
+        catalogEnabled = !read(conf, OddsOptions.NO_CATALOG);
+        catalogUrl = nonBlank(conf, OddsOptions.CATALOG_URL);
+        Matcher jdbc = JDBC_URL.matcher(catalogUrl);
+        require(
+                jdbc.matches(),
+                OddsOptions.CATALOG_URL,
+                "must look like jdbc:postgresql://host[:port]/database, got '" + catalogUrl + "'");
+        catalogHost = jdbc.group(1);
+        catalogPort = jdbc.group(2) == null ? 5432 : Integer.parseInt(jdbc.group(2));
+        catalogDatabase = jdbc.group(3);
+        catalogUser = nonBlank(conf, OddsOptions.CATALOG_USER);
+        catalogPassword = read(conf, OddsOptions.CATALOG_PASSWORD);
+        catalogSlot = nonBlank(conf, OddsOptions.CATALOG_SLOT);
+        require(
+                catalogSlot.matches("[a-z0-9_]{1,63}"),
+                OddsOptions.CATALOG_SLOT,
+                "must be 1 to 63 of [a-z0-9_] (a PostgreSQL slot name), got '" + catalogSlot + "'");
+        catalogPublication = nonBlank(conf, OddsOptions.CATALOG_PUBLICATION);
         parallelism = read(conf, OddsOptions.PARALLELISM);
         checkpointInterval = read(conf, OddsOptions.CHECKPOINT_INTERVAL);
         channelTtl = read(conf, OddsOptions.CHANNEL_TTL);
@@ -89,6 +123,10 @@ public final class OddsSettings implements Serializable {
                         "Expected an option like --key value, got '" + arg + "'");
             }
             String key = arg.substring(2);
+            if (FLAGS.contains(key) && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+                values.put(key, "true");
+                continue;
+            }
             if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                 throw new IllegalArgumentException("Option '" + key + "' needs a value");
             }
@@ -153,6 +191,43 @@ public final class OddsSettings implements Serializable {
         return redisUri;
     }
 
+    /** False with {@code --no-catalog}: no CDC source, markets carry feed data only. */
+    public boolean catalogEnabled() {
+        return catalogEnabled;
+    }
+
+    public String catalogUrl() {
+        return catalogUrl;
+    }
+
+    public String catalogHost() {
+        return catalogHost;
+    }
+
+    public int catalogPort() {
+        return catalogPort;
+    }
+
+    public String catalogDatabase() {
+        return catalogDatabase;
+    }
+
+    public String catalogUser() {
+        return catalogUser;
+    }
+
+    public String catalogPassword() {
+        return catalogPassword;
+    }
+
+    public String catalogSlot() {
+        return catalogSlot;
+    }
+
+    public String catalogPublication() {
+        return catalogPublication;
+    }
+
     public OptionalInt parallelism() {
         return parallelism == null ? OptionalInt.empty() : OptionalInt.of(parallelism);
     }
@@ -211,6 +286,8 @@ public final class OddsSettings implements Serializable {
                 + bootstrapServers
                 + " redis="
                 + redactedRedisUri()
+                + " catalog="
+                + (catalogEnabled ? catalogUrl + " (slot " + catalogSlot + ")" : "off")
                 + " parallelism="
                 + (parallelism == null ? "(cluster default)" : parallelism)
                 + " checkpoint-interval="

@@ -102,7 +102,9 @@ class OddsJobITCase {
                                 "dead-letters-topic",
                                 deadLetters,
                                 "group-id",
-                                groupId));
+                                groupId,
+                                "no-catalog",
+                                "true"));
         job = OddsJob.start(StreamExecutionEnvironment.getExecutionEnvironment(), settings);
     }
 

@@ -3,6 +3,10 @@ package com.marketcast.odds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.catalog.CatalogChange;
+import com.marketcast.odds.catalog.EventRow;
+import com.marketcast.odds.catalog.MarketCatalog;
+import com.marketcast.odds.catalog.MarketRow;
 import com.marketcast.odds.channels.ChannelState;
 import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.ingest.DeadLetter;
@@ -42,6 +46,9 @@ class OddsPipelineTopologyTest {
                         Descriptors.COMMANDS_SOURCE,
                         Descriptors.PARSE_UPDATES,
                         Descriptors.PARSE_COMMANDS,
+                        Descriptors.CATALOG_SOURCE,
+                        Descriptors.ROUTE_CATALOG,
+                        Descriptors.CATALOG_JOIN,
                         Descriptors.CHANNEL_REGISTRY,
                         Descriptors.MARKET_REDUCER,
                         Descriptors.REDIS_SINK,
@@ -61,6 +68,10 @@ class OddsPipelineTopologyTest {
     @ValueSource(
             classes = {
                 MarketState.class,
+                CatalogChange.class,
+                EventRow.class,
+                MarketRow.class,
+                MarketCatalog.class,
                 Subscription.class,
                 ChannelState.class,
                 MarketInput.class,

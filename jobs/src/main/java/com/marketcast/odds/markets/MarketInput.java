@@ -1,5 +1,6 @@
 package com.marketcast.odds.markets;
 
+import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.model.MarketUpdate;
 
@@ -12,6 +13,7 @@ import com.marketcast.odds.model.MarketUpdate;
 public class MarketInput {
     public MarketUpdate update;
     public MarketWork work;
+    public MarketCatalog catalog;
 
     public MarketInput() {}
 
@@ -27,12 +29,23 @@ public class MarketInput {
         return input;
     }
 
+    public static MarketInput of(MarketCatalog catalog) {
+        MarketInput input = new MarketInput();
+        input.catalog = catalog;
+        return input;
+    }
+
     public String marketId() {
-        return update != null ? update.marketId : work.marketId;
+        if (update != null) {
+            return update.marketId;
+        }
+        return work != null ? work.marketId : catalog.marketId;
     }
 
     @Override
     public String toString() {
-        return update != null ? update.toString() : String.valueOf(work);
+        return update != null
+                ? update.toString()
+                : work != null ? work.toString() : String.valueOf(catalog);
     }
 }

@@ -1,11 +1,11 @@
 package com.marketcast.odds.markets;
 
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.model.MarketStatus;
 import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.OddsFormat;
-import com.marketcast.odds.model.SelectionPrice;
 import com.marketcast.odds.publish.RemovalReason;
 import com.marketcast.odds.publish.StreamMessages;
 import java.util.ArrayList;
@@ -62,6 +62,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
 
     private transient Counter updatesApplied;
     private transient Counter staleUpdates;
+    private transient Counter catalogChanges;
     private transient Counter snapshots;
     private transient Counter deltas;
     private transient Counter currents;
@@ -77,6 +78,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         var metrics = getRuntimeContext().getMetricGroup();
         updatesApplied = metrics.counter("updatesApplied");
         staleUpdates = metrics.counter("staleUpdatesDropped");
+        catalogChanges = metrics.counter("catalogChangesApplied");
         snapshots = metrics.counter("snapshotsOut");
         deltas = metrics.counter("deltasOut");
         currents = metrics.counter("currentsOut");
@@ -86,10 +88,13 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     @Override
     public void processElement(MarketInput input, Context ctx, Collector<RedisWrite> out)
             throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
         if (input.update != null) {
-            onUpdate(input.update, ctx.timerService().currentProcessingTime(), ctx, out);
+            onUpdate(input.update, now, ctx, out);
+        } else if (input.work != null) {
+            onWork(input.work, now, ctx, out);
         } else {
-            onWork(input.work, ctx.timerService().currentProcessingTime(), ctx, out);
+            onCatalog(input.catalog, now, ctx, out);
         }
     }
 
@@ -106,57 +111,65 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             return;
         }
         boolean newEpoch = adoptEpoch(state) && !fresh;
-        state.seq = update.seq;
-        if (update.eventId != null) {
-            state.eventId = update.eventId;
-        }
         MarketStatus before = state.status;
-        boolean changed = apply(state, update) || fresh;
+        boolean changed = state.applyFeed(update);
         market.update(state);
+        if (changed) {
+            updatesApplied.inc();
+        }
+        afterChange(state, changed, fresh, newEpoch, before, update.recordTime, now, ctx, out);
+    }
+
+    /** The market's catalog data changed (or it left the catalog): its subscribers get a delta. */
+    private void onCatalog(MarketCatalog catalog, long now, Context ctx, Collector<RedisWrite> out)
+            throws Exception {
+        MarketState state = market.value();
+        boolean fresh = state == null;
+        if (fresh) {
+            if (catalog.market == null) {
+                return; // deleted before the job knew anything of it
+            }
+            state = new MarketState(catalog.marketId);
+        }
+        boolean newEpoch = adoptEpoch(state) && !fresh;
+        MarketStatus before = state.status;
+        boolean changed = state.applyCatalog(catalog);
+        market.update(state);
+        if (changed) {
+            catalogChanges.inc();
+        }
+        afterChange(state, changed, fresh, newEpoch, before, catalog.ts, now, ctx, out);
+    }
+
+    /**
+     * After a change: the mirror first, then the channels. A market's first data or a new epoch
+     * snapshots every streaming channel; a closure removes the market from every channel.
+     */
+    private void afterChange(
+            MarketState state,
+            boolean changed,
+            boolean fresh,
+            boolean newEpoch,
+            MarketStatus before,
+            long ts,
+            long now,
+            Context ctx,
+            Collector<RedisWrite> out)
+            throws Exception {
         if (!changed) {
             if (newEpoch) {
-                resnapshot(state, update.recordTime, now, out);
+                resnapshot(state, ts, now, out);
             }
             return;
         }
-        updatesApplied.inc();
         out.collect(RedisWrite.set(MIRROR_PREFIX + state.marketId, messages.mirror(state)));
-
         if (state.status == MarketStatus.CLOSED) {
             closeAll(state, ctx.timerService(), out);
         } else if (fresh || newEpoch) {
-            resnapshot(state, update.recordTime, now, out);
+            resnapshot(state, ts, now, out);
         } else {
-            publishChange(state, state.status != before, update.recordTime, now, ctx, out);
+            publishChange(state, state.status != before, ts, now, ctx, out);
         }
-    }
-
-    /** Applies the update; returns whether anything changed (then the version moved by one). */
-    private static boolean apply(MarketState state, MarketUpdate update) {
-        long next = state.version + 1;
-        boolean changed = false;
-        if (update.status != null && update.status != state.status) {
-            state.status = update.status;
-            state.statusVersion = next;
-            changed = true;
-        }
-        for (SelectionPrice price : update.selections) {
-            Selection selection = state.selection(price.id);
-            if (selection == null) {
-                state.addSelection(new Selection(price.id, price.price, next));
-                changed = true;
-            } else if (selection.price != price.price) {
-                selection.price = price.price;
-                selection.version = next;
-                changed = true;
-            }
-        }
-        if (changed || state.version == 0) {
-            state.version = next;
-            state.updatedAt = update.recordTime;
-            return true;
-        }
-        return false;
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.marketcast.odds.catalog.EventRow;
 import com.marketcast.odds.markets.MarketState;
 import com.marketcast.odds.markets.Selection;
 import com.marketcast.odds.model.OddsFormat;
@@ -53,6 +54,14 @@ public final class StreamMessages {
             if (market.statusVersion > prev) {
                 json.writeStringField("status", market.status.name());
             }
+            if (market.infoVersion > prev) {
+                nullableString(json, "name", market.name);
+                nullableString(json, "type", market.type);
+            }
+            if (market.eventVersion > prev) {
+                json.writeFieldName("event");
+                eventObject(json, market);
+            }
             boolean any = false;
             for (Selection selection : market.selections) {
                 if (selection.version > prev) {
@@ -60,11 +69,7 @@ public final class StreamMessages {
                         json.writeArrayFieldStart("selections");
                         any = true;
                     }
-                    json.writeStartObject();
-                    json.writeStringField("id", selection.id);
-                    json.writeNumberField("price", selection.price);
-                    json.writeStringField("display", format.display(selection.price));
-                    json.writeEndObject();
+                    selectionObject(json, selection, format);
                 }
             }
             if (any) {
@@ -137,39 +142,69 @@ public final class StreamMessages {
 
     /**
      * The enriched market object. Catalog fields (names, type, event details) are null until the
-     * catalog source provides them; {@code event.eventId} comes from the feed.
+     * catalog provides them; {@code event.eventId} may come from the feed before that.
      */
     private static void marketObject(JsonGenerator json, MarketState market, OddsFormat format)
             throws IOException {
         json.writeStartObject();
         json.writeStringField("marketId", market.marketId);
-        json.writeNullField("name");
-        json.writeNullField("type");
+        nullableString(json, "name", market.name);
+        nullableString(json, "type", market.type);
         json.writeStringField("status", market.status.name());
         json.writeNumberField("version", market.version);
         json.writeNumberField("updatedAt", market.updatedAt);
-        json.writeObjectFieldStart("event");
-        if (market.eventId == null) {
-            json.writeNullField("eventId");
-        } else {
-            json.writeStringField("eventId", market.eventId);
-        }
-        json.writeNullField("name");
-        json.writeNullField("sport");
-        json.writeNullField("competition");
-        json.writeNullField("startTime");
-        json.writeNullField("inPlay");
-        json.writeEndObject();
+        json.writeFieldName("event");
+        eventObject(json, market);
         json.writeArrayFieldStart("selections");
         for (Selection selection : market.selections) {
-            json.writeStartObject();
-            json.writeStringField("id", selection.id);
-            json.writeNullField("name");
-            json.writeNumberField("price", selection.price);
-            json.writeStringField("display", format.display(selection.price));
-            json.writeEndObject();
+            selectionObject(json, selection, format);
         }
         json.writeEndArray();
         json.writeEndObject();
+    }
+
+    private static void eventObject(JsonGenerator json, MarketState market) throws IOException {
+        EventRow event = market.event;
+        json.writeStartObject();
+        nullableString(json, "eventId", market.eventId);
+        if (event == null) {
+            json.writeNullField("name");
+            json.writeNullField("sport");
+            json.writeNullField("competition");
+            json.writeNullField("startTime");
+            json.writeNullField("inPlay");
+        } else {
+            nullableString(json, "name", event.name);
+            nullableString(json, "sport", event.sport);
+            nullableString(json, "competition", event.competition);
+            json.writeNumberField("startTime", event.startTime);
+            json.writeBooleanField("inPlay", event.inPlay);
+        }
+        json.writeEndObject();
+    }
+
+    /** A selection; its price and display are null until the feed prices it. */
+    private static void selectionObject(JsonGenerator json, Selection selection, OddsFormat format)
+            throws IOException {
+        json.writeStartObject();
+        json.writeStringField("id", selection.id);
+        nullableString(json, "name", selection.name);
+        if (Double.isNaN(selection.price)) {
+            json.writeNullField("price");
+            json.writeNullField("display");
+        } else {
+            json.writeNumberField("price", selection.price);
+            json.writeStringField("display", format.display(selection.price));
+        }
+        json.writeEndObject();
+    }
+
+    private static void nullableString(JsonGenerator json, String field, String value)
+            throws IOException {
+        if (value == null) {
+            json.writeNullField(field);
+        } else {
+            json.writeStringField(field, value);
+        }
     }
 }

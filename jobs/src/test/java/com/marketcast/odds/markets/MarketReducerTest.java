@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.catalog.CatalogRows;
+import com.marketcast.odds.catalog.MarketCatalog;
+import com.marketcast.odds.catalog.MarketRow;
 import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.channels.WorkType;
 import com.marketcast.odds.model.MarketStatus;
@@ -264,7 +267,100 @@ class MarketReducerTest {
         assertThat(m2.get(0).get("type").asText()).isEqualTo("snapshot");
     }
 
+    @Test
+    void catalogFirstGivesANamedSnapshotWithoutPricesThenTheFeedPricesIt() throws Exception {
+        catalog(
+                CatalogRows.market("m1", "e1", MarketStatus.OPEN, "Arsenal", "Draw", "Chelsea"),
+                50);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        JsonNode snapshot = onlyMessage("c1");
+        assertThat(snapshot.at("/market/name").asText()).isEqualTo("Match result");
+        assertThat(snapshot.at("/market/event/name").asText()).isEqualTo("Arsenal v Chelsea");
+        assertThat(snapshot.at("/market/event/sport").asText()).isEqualTo("football");
+        assertThat(snapshot.at("/market/selections/0/name").asText()).isEqualTo("Arsenal");
+        assertThat(snapshot.at("/market/selections/0/price").isNull()).isTrue();
+
+        update("m1", 1, null, "home", 1.85);
+        JsonNode delta = onlyMessage("c1");
+        assertThat(delta.get("prev").asLong()).isEqualTo(snapshot.get("version").asLong());
+        assertThat(delta.at("/changes/selections/0/price").asDouble()).isEqualTo(1.85);
+        assertThat(delta.at("/changes/selections/0/name").asText()).isEqualTo("Arsenal");
+        assertThat(delta.at("/changes/event").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void feedFirstThenCatalogChangesArriveAsDeltasWithOnlyWhatChanged() throws Exception {
+        update("m1", 1, null, "home", 1.85, "draw", 3.4, "away", 4.2);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        long v1 = onlyMessage("c1").get("version").asLong();
+
+        catalog(
+                CatalogRows.market("m1", "e1", MarketStatus.OPEN, "Arsenal", "Draw", "Chelsea"),
+                60);
+        JsonNode enriched = onlyMessage("c1");
+        assertThat(enriched.get("type").asText()).isEqualTo("delta");
+        assertThat(enriched.get("prev").asLong()).isEqualTo(v1);
+        assertThat(enriched.get("ts").asLong()).isEqualTo(60);
+        assertThat(enriched.at("/changes/name").asText()).isEqualTo("Match result");
+        assertThat(enriched.at("/changes/event/name").asText()).isEqualTo("Arsenal v Chelsea");
+        assertThat(enriched.at("/changes/selections")).hasSize(3);
+
+        MarketCatalog renamed =
+                MarketCatalog.of(
+                        CatalogRows.market(
+                                "m1", "e1", MarketStatus.OPEN, "Arsenal", "Draw", "Chelsea"),
+                        CatalogRows.event("e1", "Arsenal v Chelsea (moved)"),
+                        70);
+        renamed.event.startTime += 3_600_000;
+        work(renamed);
+        JsonNode moved = onlyMessage("c1");
+        assertThat(moved.get("version").asLong()).isEqualTo(enriched.get("version").asLong() + 1);
+        assertThat(moved.at("/changes/event/startTime").asLong()).isEqualTo(1_800_003_600_000L);
+        assertThat(moved.at("/changes/name").isMissingNode()).isTrue();
+        assertThat(moved.at("/changes/selections").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void aSuspensionFromEitherSourceHoldsUntilThatSourceReopens() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.SUSPENDED, "Arsenal"), 10);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        assertThat(onlyMessage("c1").at("/market/status").asText()).isEqualTo("SUSPENDED");
+
+        update(
+                "m1",
+                2,
+                MarketStatus.OPEN); // the feed reopening does not lift the trader's suspension
+        assertThat(drain()).isEmpty();
+        update("m1", 3, MarketStatus.SUSPENDED);
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.OPEN, "Arsenal"), 20);
+        assertThat(drain()).isEmpty(); // still suspended by the feed
+        update("m1", 4, MarketStatus.OPEN);
+        JsonNode reopened = onlyMessage("c1");
+        assertThat(reopened.at("/changes/status").asText()).isEqualTo("OPEN");
+    }
+
+    @Test
+    void aMarketClosedOrDeletedInTheCatalogLeavesEveryChannel() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        drain();
+        work(MarketCatalog.deleted("m1", 30));
+        JsonNode removed = onlyMessage("c1");
+        assertThat(removed.get("type").asText()).isEqualTo("removed");
+        assertThat(removed.get("reason").asText()).isEqualTo("CLOSED");
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    private void catalog(MarketRow row, long ts) throws Exception {
+        work(MarketCatalog.of(row, CatalogRows.event(row.eventId, "Arsenal v Chelsea"), ts));
+    }
+
+    private void work(MarketCatalog catalog) throws Exception {
+        harness.processElement(MarketInput.of(catalog), catalog.ts);
+    }
 
     private KeyedOneInputStreamOperatorTestHarness<String, MarketInput, RedisWrite> newHarness(
             OperatorSubtaskState restoreFrom, boolean rocksDb) throws Exception {

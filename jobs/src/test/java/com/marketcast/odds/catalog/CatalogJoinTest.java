@@ -1,0 +1,103 @@
+package com.marketcast.odds.catalog;
+
+import static com.marketcast.odds.catalog.CatalogRows.deleteMarket;
+import static com.marketcast.odds.catalog.CatalogRows.event;
+import static com.marketcast.odds.catalog.CatalogRows.market;
+import static com.marketcast.odds.catalog.CatalogRows.upsert;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marketcast.odds.model.MarketStatus;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CatalogJoinTest {
+    private KeyedOneInputStreamOperatorTestHarness<String, CatalogChange, MarketCatalog> harness;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness =
+                ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                        new CatalogJoin(), CatalogChange::eventKey, Types.STRING);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void aMarketRowBeforeItsEventIsHeldUntilTheEventArrives() throws Exception {
+        send(upsert(market("m1", "e1", MarketStatus.OPEN, "Arsenal", "Draw", "Chelsea"), 1));
+        assertThat(drain()).isEmpty();
+
+        send(upsert(event("e1", "Arsenal v Chelsea"), 2));
+        List<MarketCatalog> out = drain();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).marketId).isEqualTo("m1");
+        assertThat(out.get(0).event.name).isEqualTo("Arsenal v Chelsea");
+        assertThat(out.get(0).market.selections[0].name).isEqualTo("Arsenal");
+        assertThat(out.get(0).ts).isEqualTo(2);
+    }
+
+    @Test
+    void anEventBeforeItsMarketsEnrichesEachMarketOnArrival() throws Exception {
+        send(upsert(event("e1", "Arsenal v Chelsea"), 1));
+        send(upsert(market("m1", "e1", MarketStatus.OPEN), 2));
+        assertThat(drain())
+                .extracting(c -> c.marketId + ":" + c.event.name)
+                .containsExactly("m1:Arsenal v Chelsea");
+    }
+
+    @Test
+    void anEventChangeReachesEveryMarketOfTheEventAndARepeatReachesNone() throws Exception {
+        send(upsert(event("e1", "Arsenal v Chelsea"), 1));
+        send(upsert(market("m1", "e1", MarketStatus.OPEN), 2));
+        send(upsert(market("m2", "e1", MarketStatus.OPEN), 3));
+        drain();
+
+        send(upsert(event("e1", "Arsenal v Chelsea FC"), 4));
+        assertThat(drain())
+                .extracting(c -> c.marketId + ":" + c.event.name)
+                .containsExactlyInAnyOrder("m1:Arsenal v Chelsea FC", "m2:Arsenal v Chelsea FC");
+
+        send(upsert(event("e1", "Arsenal v Chelsea FC"), 5)); // unchanged
+        assertThat(drain()).isEmpty();
+    }
+
+    @Test
+    void aMarketThatMovesLeavesItsOldEventAndADeleteReleasesIt() throws Exception {
+        send(upsert(event("e1", "Arsenal v Chelsea"), 1));
+        send(upsert(market("m1", "e1", MarketStatus.OPEN), 2));
+        CatalogChange moved = upsert(market("m1", "e2", MarketStatus.OPEN), 3);
+        moved.previousEventId = "e1";
+        send(moved.movedAwayNotice());
+        drain();
+
+        send(upsert(event("e1", "renamed"), 4));
+        assertThat(drain()).isEmpty(); // m1 belongs to e2 now
+
+        send(upsert(event("e2", "Spurs v Everton"), 5));
+        send(upsert(market("m2", "e2", MarketStatus.OPEN), 6));
+        drain();
+        send(deleteMarket("m2", "e2", 7));
+        List<MarketCatalog> out = drain();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).market).isNull();
+        assertThat(out.get(0).marketId).isEqualTo("m2");
+    }
+
+    private void send(CatalogChange change) throws Exception {
+        harness.processElement(change, change.ts);
+    }
+
+    private List<MarketCatalog> drain() {
+        List<MarketCatalog> out = harness.extractOutputValues();
+        harness.getOutput().clear();
+        return out;
+    }
+}
