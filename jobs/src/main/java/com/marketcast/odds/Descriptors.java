@@ -1,5 +1,6 @@
 package com.marketcast.odds;
 
+import com.marketcast.odds.channels.QueryCommand;
 import com.marketcast.odds.ingest.DeadLetter;
 import org.apache.flink.util.OutputTag;
 
@@ -9,6 +10,12 @@ public final class Descriptors {
 
     /** Records that failed validation, with a reason; they go to the {@code dead-letters} topic. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    /**
+     * The channel registry's query subscription changes, broadcast to every market reducer subtask.
+     */
+    public static final OutputTag<QueryCommand> QUERY_COMMANDS =
+            new OutputTag<>("query-commands") {};
 
     // Operator uids: stable across refactorings so savepoints keep restoring. Never rename one.
     public static final String UPDATES_SOURCE = "market-updates-source";

@@ -7,6 +7,7 @@ import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.catalog.RouteCatalogChanges;
 import com.marketcast.odds.channels.ChannelRegistry;
 import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.channels.QueryCommand;
 import com.marketcast.odds.ingest.CommandParser;
 import com.marketcast.odds.ingest.DeadLetter;
 import com.marketcast.odds.ingest.MarketUpdateParser;
@@ -20,6 +21,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -30,6 +32,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  *  market-updates ─ parse ──────────────────────────────────────┐
  *  stream-commands ─ parse ─ keyBy(channel) ─ ChannelRegistry ───┼─ keyBy(market) ─ MarketReducer ─ Redis
+ *                                              └ queries ─ broadcast ─┘ (connected)
  *  catalog (CDC) ─ route ─ keyBy(event) ─ CatalogJoin ───────────┘
  *  (unreadable records) ──────────────────────────────────────────────────────────── dead-letters
  * </pre>
@@ -74,12 +77,15 @@ public final class OddsPipeline {
                         .uid(Descriptors.PARSE_COMMANDS)
                         .name(Descriptors.PARSE_COMMANDS);
 
-        DataStream<MarketWork> work =
+        SingleOutputStreamOperator<MarketWork> work =
                 commands.keyBy(command -> command.channelId)
                         .process(new ChannelRegistry(settings.channelTtl()))
                         .returns(MarketWork.class)
                         .uid(Descriptors.CHANNEL_REGISTRY)
                         .name(Descriptors.CHANNEL_REGISTRY);
+        // A query's markets are only known where the markets are: every reducer subtask gets it.
+        BroadcastStream<QueryCommand> queries =
+                work.getSideOutput(Descriptors.QUERY_COMMANDS).broadcast(MarketReducer.QUERIES);
 
         DataStream<MarketInput> inputs =
                 updates.map(MarketInput::of)
@@ -118,6 +124,7 @@ public final class OddsPipeline {
         }
 
         inputs.keyBy(MarketInput::marketId)
+                .connect(queries)
                 .process(new MarketReducer())
                 .returns(RedisWrite.class)
                 .uid(Descriptors.MARKET_REDUCER)

@@ -185,10 +185,9 @@ class OddsJobITCase {
         assertThat(chainOf(channel, "b1").get(1).reason).isEqualTo("UNSUBSCRIBED");
 
         command(channel, "{\"type\":\"DISCONNECT\",\"channelId\":\"%s\"}");
-        String probe =
-                UUID.randomUUID()
-                        .toString(); // commands are ordered per channel only: use a marker channel
-        // on b2
+        // Commands are ordered per channel only, so a marker channel on b2 tells when the job has
+        // moved on; the DISCONNECT may still race the first update after it, never the second.
+        String probe = UUID.randomUUID().toString();
         command(probe, "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"markets\":[\"b2\"]}");
         command(probe, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
         Await.until(WAIT, "probe snapshot", () -> !chainOf(probe, "b2").isEmpty());
@@ -198,7 +197,52 @@ class OddsJobITCase {
                 "probe delta",
                 () -> chainOf(probe, "b2").size() == 2,
                 () -> subscriber.received(probe));
-        assertThat(chainOf(channel, "b2")).hasSize(1); // nothing after DISCONNECT
+        int afterDisconnect = chainOf(channel, "b2").size();
+        produce(List.of(feed.next("b2")));
+        Await.until(
+                WAIT,
+                "second probe delta",
+                () -> chainOf(probe, "b2").size() == 3,
+                () -> subscriber.received(probe));
+        assertThat(afterDisconnect).isLessThanOrEqualTo(2);
+        assertThat(chainOf(channel, "b2"))
+                .hasSize(afterDisconnect); // nothing once DISCONNECT is applied
+    }
+
+    /** Without a catalog only the feed's event id is known, so an eventId query is what matches. */
+    @Test
+    void aQuerySubscriptionJoinsTheMarketsOfItsEventWithSnapshots() {
+        FeedScript feed = new FeedScript(13);
+        String channel = UUID.randomUUID().toString();
+        command(
+                channel,
+                "{\"type\":\"SUBSCRIBE\",\"channelId\":\"%s\",\"queryId\":\"q1\","
+                        + "\"query\":{\"eventId\":\"e-q1\"}}");
+        command(channel, "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"%s\"}");
+        List<String> markets = markets("q", 3);
+        for (int round = 0; round < 5; round++) {
+            for (String market : markets) {
+                FeedScript.Record record = feed.next(market);
+                // the script gives every market its own event: put all three in event e-q1
+                kafka.send(
+                        updates,
+                        market,
+                        record.json.replace(
+                                "\"eventId\":\"e-" + market + "\"", "\"eventId\":\"e-q1\""));
+            }
+        }
+        produce(feed.updates(List.of("other1"), 3)); // another event: never joins
+
+        awaitHolding(
+                channel,
+                feed.expected().entrySet().stream()
+                        .filter(e -> markets.contains(e.getKey()))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        for (String market : markets) {
+            assertThat(chainOf(channel, market).get(0).type).isEqualTo("snapshot");
+        }
+        assertThat(chainOf(channel, "other1")).isEmpty();
+        assertThat(subscriber.gaps()).isZero();
     }
 
     @Test

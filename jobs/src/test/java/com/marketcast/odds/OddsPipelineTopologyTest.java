@@ -9,12 +9,14 @@ import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.catalog.MarketRow;
 import com.marketcast.odds.channels.ChannelState;
 import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.channels.QueryCommand;
 import com.marketcast.odds.ingest.DeadLetter;
 import com.marketcast.odds.ingest.RawRecord;
 import com.marketcast.odds.markets.MarketInput;
 import com.marketcast.odds.markets.MarketState;
 import com.marketcast.odds.markets.Subscription;
 import com.marketcast.odds.model.Command;
+import com.marketcast.odds.model.MarketQuery;
 import com.marketcast.odds.model.MarketUpdate;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,8 @@ class OddsPipelineTopologyTest {
                 ChannelState.class,
                 MarketInput.class,
                 MarketWork.class,
+                QueryCommand.class,
+                MarketQuery.class,
                 MarketUpdate.class,
                 Command.class,
                 RawRecord.class,

@@ -339,7 +339,14 @@ public final class LocalStack {
         Map<String, String> services = new LinkedHashMap<>();
         services.put(LocalStackOptions.BOOTSTRAP_SERVERS, bootstrapServers);
         services.put(LocalStackOptions.REDIS, redisUri);
-        return options.jobArgsWith(services).toArray(new String[0]);
+        List<String> args = new ArrayList<>(options.jobArgsWith(services));
+        // the local stack has no catalog database of its own yet: without --catalog-url the job
+        // runs on feed data only
+        if (options.jobOption(LocalStackOptions.CATALOG_URL).isEmpty()
+                && !args.contains("--no-catalog")) {
+            args.add("--no-catalog");
+        }
+        return args.toArray(new String[0]);
     }
 
     /**

@@ -11,9 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.CommandType;
+import com.marketcast.odds.model.MarketQuery;
 import com.marketcast.odds.model.OddsFormat;
 import java.io.IOException;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -27,10 +30,11 @@ import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
  * come last. Fields that belong to another command type, and unknown fields, are ignored without
  * being validated. An explicit {@code null} for an optional field means the field is absent.
  *
- * <p>Query subscriptions ({@code queryId} + {@code query}) are part of the contract but not of this
- * job version: they are dead-lettered with a reason that says so, rather than silently treated as
- * an empty subscription. Repeated market ids in one command are collapsed (first occurrence wins),
- * since a subscription is a set.
+ * <p>SUBSCRIBE and UNSUBSCRIBE come in two forms: by list ({@code markets}) or by query ({@code
+ * queryId}, and for SUBSCRIBE the {@code query}). A command giving both is rejected rather than
+ * half applied. A query is strict: an unknown clause is rejected (a misspelt {@code "sports"} would
+ * otherwise widen the query to every market), and so is a query without any clause. Repeated market
+ * ids in one command are collapsed (first occurrence wins), since a subscription is a set.
  */
 public final class CommandParser implements RecordParser<Command>, ResultTypeQueryable<Command> {
     private static final long serialVersionUID = 1L;
@@ -41,8 +45,11 @@ public final class CommandParser implements RecordParser<Command>, ResultTypeQue
     /** One hour: a longer throttle would make a channel look dead. */
     public static final long MAX_THROTTLE_MS = 3_600_000L;
 
-    static final String QUERIES_NOT_SUPPORTED =
-            "query subscriptions are not supported by this job version";
+    /** One week: the longest look-ahead a {@code startsWithinMinutes} clause may ask for. */
+    public static final int MAX_STARTS_WITHIN_MINUTES = 10_080;
+
+    /** A bound on a sport or competition name (not ids: they may hold spaces). */
+    static final int MAX_NAME_LENGTH = 256;
 
     private final int maxRecordBytes;
 
@@ -106,8 +113,23 @@ public final class CommandParser implements RecordParser<Command>, ResultTypeQue
                 break;
             case SUBSCRIBE:
             case UNSUBSCRIBE:
-                if (present(root.get("queryId")) || present(root.get("query"))) {
-                    throw new InvalidRecordException(QUERIES_NOT_SUPPORTED);
+                boolean byQuery =
+                        present(root.get("queryId"))
+                                || (command.type == CommandType.SUBSCRIBE
+                                        && present(root.get("query")));
+                if (byQuery) {
+                    if (present(root.get("markets"))) {
+                        throw new InvalidRecordException(
+                                command.type + " takes either markets or queryId, not both");
+                    }
+                    if (!present(root.get("queryId"))) {
+                        throw new InvalidRecordException("queryId is required with query");
+                    }
+                    command.queryId = id(root.get("queryId"), "queryId");
+                    if (command.type == CommandType.SUBSCRIBE) {
+                        command.query = query(root.get("query"));
+                    }
+                    break;
                 }
                 JsonNode markets = root.get("markets");
                 if (markets == null) {
@@ -246,6 +268,78 @@ public final class CommandParser implements RecordParser<Command>, ResultTypeQue
             markets.add(id(node.get(i), "markets[" + i + "]"));
         }
         return markets.toArray(new String[0]);
+    }
+
+    private static MarketQuery query(JsonNode node) throws InvalidRecordException {
+        if (!present(node)) {
+            throw new InvalidRecordException("query is required with queryId");
+        }
+        if (!node.isObject()) {
+            throw wrongType("query", "an object", node);
+        }
+        MarketQuery query = new MarketQuery();
+        int clauses = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> clause = it.next();
+            JsonNode value = clause.getValue();
+            String field = "query." + clause.getKey();
+            switch (clause.getKey()) {
+                case "sport":
+                    query.sport = present(value) ? name(value, field) : null;
+                    break;
+                case "competition":
+                    query.competition = present(value) ? name(value, field) : null;
+                    break;
+                case "eventId":
+                    query.eventId = present(value) ? id(value, field) : null;
+                    break;
+                case "inPlay":
+                    if (present(value) && !value.isBoolean()) {
+                        throw wrongType(field, "a boolean", value);
+                    }
+                    query.inPlay = present(value) ? value.booleanValue() : null;
+                    break;
+                case "startsWithinMinutes":
+                    query.startsWithinMinutes = present(value) ? minutes(value, field) : null;
+                    break;
+                default:
+                    throw new InvalidRecordException(
+                            "query has an unknown clause "
+                                    + JsonRecords.echo(clause.getKey())
+                                    + "; known: sport, competition, eventId, inPlay,"
+                                    + " startsWithinMinutes");
+            }
+            clauses += present(value) ? 1 : 0;
+        }
+        if (clauses == 0) {
+            throw new InvalidRecordException("query must have at least one clause");
+        }
+        return query;
+    }
+
+    private static String name(JsonNode node, String field) throws InvalidRecordException {
+        if (!node.isTextual()) {
+            throw wrongType(field, "a string", node);
+        }
+        String name = node.textValue();
+        if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+            throw new InvalidRecordException(
+                    field + " must be 1 to " + MAX_NAME_LENGTH + " characters");
+        }
+        return name;
+    }
+
+    private static int minutes(JsonNode node, String field) throws InvalidRecordException {
+        long minutes = integer(node, field);
+        if (minutes < 1 || minutes > MAX_STARTS_WITHIN_MINUTES) {
+            throw new InvalidRecordException(
+                    field
+                            + " must be between 1 and "
+                            + MAX_STARTS_WITHIN_MINUTES
+                            + ", not "
+                            + minutes);
+        }
+        return (int) minutes;
     }
 
     private static boolean present(JsonNode node) {

@@ -3,16 +3,23 @@ package com.marketcast.odds.markets;
 import com.marketcast.connectors.redis.RedisWrite;
 import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.channels.QueryCommand;
 import com.marketcast.odds.model.MarketStatus;
 import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.OddsFormat;
 import com.marketcast.odds.publish.RemovalReason;
 import com.marketcast.odds.publish.StreamMessages;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -20,7 +27,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -35,8 +42,39 @@ import org.apache.flink.util.Collector;
  * format, and publishes those bytes to every channel. Unthrottled subscriptions are not written per
  * update. Throttled ones are merged on one processing-time timer per market; status changes go out
  * at once.
+ *
+ * <p><b>Query subscriptions.</b> The channel registry broadcasts every query change ({@link
+ * QueryCommand}) to all subtasks; the broadcast state {@link #QUERIES} holds the live queries, the
+ * same on every subtask. It is decided from the commands alone (no clock, no randomness), so it
+ * stays identical across subtasks and restores. A query's matches live in keyed state: a {@link
+ * Subscription} records whether its channel holds the market by list and by which queries. They
+ * change in two places:
+ *
+ * <ul>
+ *   <li>the broadcast side evaluates a new query (or a new view of one) once against every market
+ *       of the subtask ({@code applyToKeyedState}), and drops a removed one from every market;
+ *   <li>the keyed side re-evaluates every query against a market whenever its catalog data, event
+ *       or status changes, and when a time boundary of a {@code startsWithinMinutes} clause passes.
+ * </ul>
+ *
+ * <p><b>Time boundaries</b> ({@code startsWithinMinutes}) are processing-time timers, one per
+ * market at its next boundary ({@link #BOUNDARY_TIMER}), registered whenever the keyed side
+ * evaluates the market. The broadcast side has no timer service: for a new query it records the
+ * boundary in {@link #BOUNDARY_DUE}, and the market's next keyed input registers it. A market that
+ * gets no input at all between a query's ADD and that boundary therefore joins late, at its next
+ * input (a price, a catalog change, a command). Likewise the broadcast side cannot delete timers:
+ * when it releases a market's last subscription or boundary, it clears the stored timestamps and
+ * the orphaned timer fires later as a no-op ({@link #onTimer} acts only on a timer whose timestamp
+ * is stored).
+ *
+ * <p>The broadcast-side scans iterate the {@link #MARKET} state and never write it (the heap
+ * backend iterates its live table): they read the market and write only subscriptions and the
+ * boundary markers. So a market the scan finds in an older epoch (not yet touched since a restore)
+ * cannot move to the new epoch there; a joining streaming channel then gets its snapshot with the
+ * market's first touch, which re-snapshots every streaming channel in the new epoch anyway.
  */
-public class MarketReducer extends KeyedProcessFunction<String, MarketInput, RedisWrite> {
+public class MarketReducer
+        extends KeyedBroadcastProcessFunction<String, MarketInput, QueryCommand, RedisWrite> {
     private static final long serialVersionUID = 1L;
 
     public static final ValueStateDescriptor<MarketState> MARKET =
@@ -49,13 +87,41 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     public static final ValueStateDescriptor<Long> THROTTLE_TIMER =
             new ValueStateDescriptor<>("throttle-timer", Types.LONG);
 
+    /** The pending boundary timer of the market's query evaluation (startsWithinMinutes). */
+    public static final ValueStateDescriptor<Long> BOUNDARY_TIMER =
+            new ValueStateDescriptor<>("boundary-timer", Types.LONG);
+
+    /**
+     * A boundary the broadcast side found for a new query but could not register (no timer service
+     * there): the market's next keyed input evaluates the queries and registers it.
+     */
+    public static final ValueStateDescriptor<Long> BOUNDARY_DUE =
+            new ValueStateDescriptor<>("boundary-due", Types.LONG);
+
+    /**
+     * Broadcast state: every live query subscription by {@code channelId/queryId}, as its latest
+     * ADD with the channel's view and streaming flag.
+     */
+    public static final MapStateDescriptor<String, QueryCommand> QUERIES =
+            new MapStateDescriptor<>(
+                    "query-subscriptions", Types.STRING, TypeInformation.of(QueryCommand.class));
+
     private static final String CHANNEL_PREFIX = "stream:";
     private static final String MIRROR_PREFIX = "market:";
 
     private transient ValueState<MarketState> market;
     private transient MapState<String, Subscription> subscribers;
     private transient ValueState<Long> throttleTimer;
+    private transient ValueState<Long> boundaryTimer;
+    private transient ValueState<Long> boundaryDue;
     private transient StreamMessages messages;
+
+    /**
+     * Whether a query of the broadcast state has a time clause: derived from the broadcast state
+     * (null until computed after a start), so a feed update reads {@link #BOUNDARY_DUE} only when a
+     * boundary can be due at all.
+     */
+    private transient Boolean timeQueries;
 
     /** This run's epoch: set when the task (re)starts, so every restore gets a new one. */
     private transient long run;
@@ -67,12 +133,15 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     private transient Counter deltas;
     private transient Counter currents;
     private transient Counter removals;
+    private transient Counter queryEvaluations;
 
     @Override
     public void open(Configuration parameters) {
         market = getRuntimeContext().getState(MARKET);
         subscribers = getRuntimeContext().getMapState(SUBSCRIBERS);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
+        boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
+        boundaryDue = getRuntimeContext().getState(BOUNDARY_DUE);
         messages = new StreamMessages();
         run = RunEpochs.next();
         var metrics = getRuntimeContext().getMetricGroup();
@@ -83,10 +152,11 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         deltas = metrics.counter("deltasOut");
         currents = metrics.counter("currentsOut");
         removals = metrics.counter("removedOut");
+        queryEvaluations = metrics.counter("queryEvaluations");
     }
 
     @Override
-    public void processElement(MarketInput input, Context ctx, Collector<RedisWrite> out)
+    public void processElement(MarketInput input, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         if (input.update != null) {
@@ -100,7 +170,8 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
 
     // ---------------------------------------------------------------- feed updates
 
-    private void onUpdate(MarketUpdate update, long now, Context ctx, Collector<RedisWrite> out)
+    private void onUpdate(
+            MarketUpdate update, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
         MarketState state = market.value();
         boolean fresh = state == null;
@@ -108,20 +179,34 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             state = new MarketState(update.marketId);
         } else if (update.seq <= state.seq) {
             staleUpdates.inc();
+            if (takeDue(ctx)) {
+                evaluateQueries(state, update.recordTime, now, ctx, out);
+            }
             return;
         }
         boolean newEpoch = adoptEpoch(state) && !fresh;
         MarketStatus before = state.status;
+        String eventBefore = state.eventId;
         boolean changed = state.applyFeed(update);
         market.update(state);
         if (changed) {
             updatesApplied.inc();
         }
         afterChange(state, changed, fresh, newEpoch, before, update.recordTime, now, ctx, out);
+        // a price alone changes no query's answer: only the first data, the status or the event
+        boolean relevant =
+                changed
+                        && (fresh
+                                || state.status != before
+                                || !Objects.equals(eventBefore, state.eventId));
+        if (takeDue(ctx) || relevant) {
+            evaluateQueries(state, update.recordTime, now, ctx, out);
+        }
     }
 
     /** The market's catalog data changed (or it left the catalog): its subscribers get a delta. */
-    private void onCatalog(MarketCatalog catalog, long now, Context ctx, Collector<RedisWrite> out)
+    private void onCatalog(
+            MarketCatalog catalog, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
         MarketState state = market.value();
         boolean fresh = state == null;
@@ -139,6 +224,9 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             catalogChanges.inc();
         }
         afterChange(state, changed, fresh, newEpoch, before, catalog.ts, now, ctx, out);
+        if (takeDue(ctx) || changed) {
+            evaluateQueries(state, catalog.ts, now, ctx, out);
+        }
     }
 
     /**
@@ -153,7 +241,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             MarketStatus before,
             long ts,
             long now,
-            Context ctx,
+            ReadOnlyContext ctx,
             Collector<RedisWrite> out)
             throws Exception {
         if (!changed) {
@@ -180,7 +268,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             boolean statusChanged,
             long ts,
             long now,
-            Context ctx,
+            ReadOnlyContext ctx,
             Collector<RedisWrite> out)
             throws Exception {
         byte[][] latestDelta = new byte[OddsFormat.count()][];
@@ -219,12 +307,26 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     }
 
     /**
-     * Throttled subscribers whose interval has passed get the changes they were not sent, merged.
+     * Two kinds of timer share the market's key: the throttle timer and the query boundary timer;
+     * each is known by its stored timestamp (both at once when they coincide, as Flink keeps one
+     * timer per key and time). A timer matching neither was orphaned by the broadcast side, which
+     * can clear the stored timestamp but cannot delete the timer: it does nothing.
      */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RedisWrite> out)
             throws Exception {
-        throttleTimer.clear();
+        boolean throttle = Objects.equals(throttleTimer.value(), timestamp);
+        boolean boundary = Objects.equals(boundaryTimer.value(), timestamp);
+        if (throttle) {
+            throttleTimer.clear();
+        }
+        if (boundary) {
+            boundaryTimer.clear();
+        }
+        boolean due = takeDue(ctx);
+        if (!throttle && !boundary && !due) {
+            return;
+        }
         MarketState state = market.value();
         if (state == null) {
             return;
@@ -232,8 +334,20 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         if (adoptEpoch(state)) {
             market.update(state);
             resnapshot(state, state.updatedAt, timestamp, out);
-            return;
+        } else if (throttle) {
+            flushThrottled(state, timestamp, ctx, out);
         }
+        if (boundary || due) {
+            evaluateQueries(state, timestamp, ctx.timerService().currentProcessingTime(), ctx, out);
+        }
+    }
+
+    /**
+     * Throttled subscribers whose interval has passed get the changes they were not sent, merged.
+     */
+    private void flushThrottled(
+            MarketState state, long timestamp, ReadOnlyContext ctx, Collector<RedisWrite> out)
+            throws Exception {
         List<Map.Entry<String, Subscription>> sent = null;
         long nextDeferred = Long.MAX_VALUE;
         for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
@@ -262,7 +376,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
 
     // ---------------------------------------------------------------- channel work
 
-    private void onWork(MarketWork work, long now, Context ctx, Collector<RedisWrite> out)
+    private void onWork(MarketWork work, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
         MarketState state = market.value();
         if (state != null && adoptEpoch(state)) {
@@ -288,6 +402,9 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             default:
                 throw new IllegalStateException("unhandled work " + work.type);
         }
+        if (state != null && takeDue(ctx)) {
+            evaluateQueries(state, work.ts, now, ctx, out);
+        }
     }
 
     private void subscribe(MarketWork work, MarketState state, long now, Collector<RedisWrite> out)
@@ -305,6 +422,7 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
             sub.streaming = work.streaming;
             startNow = sub.streaming;
         } else {
+            sub.listed = true; // it may have been held by a query only
             // a re-OPEN with another view: a streaming subscriber gets the market in its new format
             startNow =
                     sub.streaming
@@ -342,16 +460,26 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         subscribers.put(work.channelId, sub);
     }
 
-    /** Removes the channel; tells a streaming subscriber why unless it disconnected. */
+    /**
+     * Removes the channel; tells a streaming subscriber why unless it disconnected. An UNSUBSCRIBE
+     * of a market one of the channel's queries also holds only drops the list subscription;
+     * DISCONNECT and expiry end the channel, so they remove it whatever holds it (the queries'
+     * REMOVE, broadcast beside this work, then finds nothing left here).
+     */
     private void leave(
             MarketWork work,
             MarketState state,
             RemovalReason reason,
-            Context ctx,
+            ReadOnlyContext ctx,
             Collector<RedisWrite> out)
             throws Exception {
         Subscription sub = subscribers.get(work.channelId);
         if (sub == null) {
+            return;
+        }
+        if (reason == RemovalReason.UNSUBSCRIBED && sub.heldByQuery()) {
+            sub.listed = false;
+            subscribers.put(work.channelId, sub);
             return;
         }
         subscribers.remove(work.channelId);
@@ -361,6 +489,344 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         if (subscribers.isEmpty()) {
             clearThrottle(ctx.timerService());
         }
+    }
+
+    // ---------------------------------------------------------------- query subscriptions
+
+    /**
+     * The broadcast side: keeps the broadcast state and applies the one query to this subtask's
+     * markets. What goes into the broadcast state depends on the command alone; the clock only
+     * decides matches, which live in keyed state.
+     */
+    @Override
+    public void processBroadcastElement(
+            QueryCommand command, Context ctx, Collector<RedisWrite> out) throws Exception {
+        BroadcastState<String, QueryCommand> queries = ctx.getBroadcastState(QUERIES);
+        long now = ctx.currentProcessingTime();
+        switch (command.type) {
+            case ADD:
+                QueryCommand added = command.copy();
+                queries.put(added.key(), added);
+                ctx.applyToKeyedState(
+                        MARKET,
+                        (marketId, marketState) ->
+                                applyAdded(added, marketState.value(), now, out));
+                break;
+            case REMOVE:
+                QueryCommand removed = queries.get(command.key());
+                if (removed == null) {
+                    return; // unknown here too: nothing holds it
+                }
+                queries.remove(command.key());
+                RemovalReason reason =
+                        command.reason == null ? null : RemovalReason.valueOf(command.reason);
+                boolean timed = removed.query.startsWithinMinutes != null;
+                ctx.applyToKeyedState(
+                        MARKET,
+                        (marketId, marketState) ->
+                                applyRemoved(
+                                        command,
+                                        reason,
+                                        timed,
+                                        marketState.value(),
+                                        queries,
+                                        now,
+                                        out));
+                break;
+            case BEGIN:
+                QueryCommand stored = queries.get(command.key());
+                if (stored == null) {
+                    return;
+                }
+                QueryCommand streaming = stored.copy();
+                streaming.streaming = true;
+                queries.put(streaming.key(), streaming);
+                ctx.applyToKeyedState(
+                        MARKET,
+                        (marketId, marketState) ->
+                                applyBegin(command, marketState.value(), now, out));
+                break;
+            default:
+                throw new IllegalStateException("unhandled query command " + command.type);
+        }
+        timeQueries = anyTimeQuery(queries.immutableEntries());
+    }
+
+    /**
+     * One market of a query ADD (inside {@code applyToKeyedState}: the keyed state is the visited
+     * market's). A matching market joins, or takes the channel's new view; one that does not match
+     * any more leaves unless something else holds it.
+     */
+    private void applyAdded(
+            QueryCommand query, MarketState state, long now, Collector<RedisWrite> out)
+            throws Exception {
+        boolean matches = query.query.matches(state, now);
+        boolean current = state.epochRun == run;
+        Subscription sub = subscribers.get(query.channelId);
+        if (sub == null) {
+            if (matches) {
+                sub = joined(query, new String[] {query.queryId});
+                if (sub.streaming && current) {
+                    snapshot(query.channelId, sub, state, query.ts, now, out);
+                }
+                subscribers.put(query.channelId, sub);
+            }
+        } else if (matches) {
+            boolean holds = contains(sub.queries, query.queryId);
+            OddsFormat format = formatOf(query);
+            boolean newView = sub.oddsFormat != format || sub.throttleMs != query.throttleMs;
+            sub.queries = with(sub.queries, query.queryId);
+            sub.oddsFormat = format;
+            sub.throttleMs = query.throttleMs;
+            if (newView && sub.streaming && current) {
+                snapshot(query.channelId, sub, state, query.ts, now, out);
+            }
+            if (!holds || newView) {
+                subscribers.put(query.channelId, sub);
+            }
+        } else if (contains(sub.queries, query.queryId)) {
+            sub.queries = without(sub.queries, query.queryId);
+            release(query.channelId, sub, state, RemovalReason.QUERY_MISMATCH, out);
+        }
+        long boundary = query.query.nextBoundary(state, now);
+        if (boundary != Long.MAX_VALUE) {
+            Long due = boundaryDue.value();
+            if (due == null || boundary < due) {
+                boundaryDue.update(boundary);
+            }
+        }
+    }
+
+    /** One market of a query REMOVE: the query no longer holds it. */
+    private void applyRemoved(
+            QueryCommand command,
+            RemovalReason reason,
+            boolean timed,
+            MarketState state,
+            ReadOnlyBroadcastState<String, QueryCommand> queries,
+            long now,
+            Collector<RedisWrite> out)
+            throws Exception {
+        Subscription sub = subscribers.get(command.channelId);
+        if (sub != null && contains(sub.queries, command.queryId)) {
+            sub.queries = without(sub.queries, command.queryId);
+            release(command.channelId, sub, state, reason, out);
+        }
+        if (timed && (boundaryTimer.value() != null || boundaryDue.value() != null)) {
+            // the removed query may have been the only reason for a boundary: then release it
+            // (an already registered timer cannot be deleted here and fires as a no-op)
+            if (nextBoundary(state, now, queries.immutableEntries()) == Long.MAX_VALUE) {
+                boundaryTimer.clear();
+                boundaryDue.clear();
+            }
+        }
+    }
+
+    /** One market of a query BEGIN: what the query holds starts streaming. */
+    private void applyBegin(
+            QueryCommand command, MarketState state, long now, Collector<RedisWrite> out)
+            throws Exception {
+        Subscription sub = subscribers.get(command.channelId);
+        if (sub == null || sub.streaming || !contains(sub.queries, command.queryId)) {
+            return;
+        }
+        sub.streaming = true;
+        if (state.epochRun == run) {
+            snapshot(command.channelId, sub, state, command.ts, now, out);
+        }
+        subscribers.put(command.channelId, sub);
+    }
+
+    /**
+     * Keeps a subscription still held (by list or another query), or removes it and tells a
+     * streaming subscriber why (not when {@code reason} is null: the channel disconnected). The
+     * broadcast side cannot delete timers: when the last subscription goes, the throttle timer's
+     * timestamp is cleared and the timer fires as a no-op.
+     */
+    private void release(
+            String channel,
+            Subscription sub,
+            MarketState state,
+            RemovalReason reason,
+            Collector<RedisWrite> out)
+            throws Exception {
+        if (sub.held()) {
+            subscribers.put(channel, sub);
+            return;
+        }
+        subscribers.remove(channel);
+        if (reason != null && sub.streaming) {
+            removed(channel, state.marketId, state, reason, out);
+        }
+        if (subscribers.isEmpty()) {
+            throttleTimer.clear();
+        }
+    }
+
+    /**
+     * The keyed side: evaluates every query against the market after its catalog data, event or
+     * status changed, or a time boundary passed. Newly matching channels join (a streaming one with
+     * a snapshot), channels whose queries no longer match leave with {@code QUERY_MISMATCH} unless
+     * listed. Then the boundary timer moves to the market's next boundary.
+     */
+    private void evaluateQueries(
+            MarketState state, long ts, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
+            throws Exception {
+        Iterable<Map.Entry<String, QueryCommand>> queries =
+                ctx.getBroadcastState(QUERIES).immutableEntries();
+        if (!queries.iterator().hasNext()) {
+            // no query anywhere: none can hold the market; spare the subscriber scan
+            scheduleBoundary(Long.MAX_VALUE, ctx.timerService());
+            return;
+        }
+        queryEvaluations.inc();
+        // channel -> its matching query ids (sorted, so a subscription's list compares by value)
+        TreeMap<String, List<String>> matching = new TreeMap<>();
+        Map<String, QueryCommand> viewOf = new HashMap<>();
+        for (Map.Entry<String, QueryCommand> entry : queries) {
+            QueryCommand query = entry.getValue();
+            if (query.query.matches(state, now)) {
+                matching.computeIfAbsent(query.channelId, c -> new ArrayList<>())
+                        .add(query.queryId);
+                viewOf.putIfAbsent(query.channelId, query);
+            }
+        }
+
+        List<Map.Entry<String, Subscription>> changed = null;
+        List<Map.Entry<String, Subscription>> leaving = null;
+        for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
+            Subscription sub = entry.getValue();
+            String[] holding = sorted(matching.remove(entry.getKey()));
+            if (Arrays.equals(sub.heldByQuery() ? sub.queries : null, holding)) {
+                continue;
+            }
+            sub.queries = holding;
+            if (sub.held()) {
+                changed = add(changed, entry);
+            } else {
+                leaving = add(leaving, entry);
+            }
+        }
+        putAll(changed);
+        if (leaving != null) {
+            for (Map.Entry<String, Subscription> entry : leaving) {
+                subscribers.remove(entry.getKey());
+                if (entry.getValue().streaming) {
+                    removed(
+                            entry.getKey(),
+                            state.marketId,
+                            state,
+                            RemovalReason.QUERY_MISMATCH,
+                            out);
+                }
+            }
+            if (subscribers.isEmpty()) {
+                clearThrottle(ctx.timerService());
+            }
+        }
+        for (Map.Entry<String, List<String>> join : matching.entrySet()) {
+            Subscription sub = joined(viewOf.get(join.getKey()), sorted(join.getValue()));
+            if (sub.streaming) {
+                snapshot(join.getKey(), sub, state, ts, now, out);
+            }
+            subscribers.put(join.getKey(), sub);
+        }
+        scheduleBoundary(nextBoundary(state, now, queries), ctx.timerService());
+    }
+
+    private static long nextBoundary(
+            MarketState state, long now, Iterable<Map.Entry<String, QueryCommand>> queries) {
+        long next = Long.MAX_VALUE;
+        for (Map.Entry<String, QueryCommand> entry : queries) {
+            next = Math.min(next, entry.getValue().query.nextBoundary(state, now));
+        }
+        return next;
+    }
+
+    /**
+     * Takes a boundary the broadcast side left for this market; true when one was due (the caller
+     * then evaluates the queries, which registers the timer, or acts at once if it has passed).
+     */
+    private boolean takeDue(ReadOnlyContext ctx) throws Exception {
+        if (timeQueries == null) {
+            timeQueries = anyTimeQuery(ctx.getBroadcastState(QUERIES).immutableEntries());
+        }
+        if (!timeQueries) {
+            return false; // no boundary can be due: spares the hot path a state read
+        }
+        if (boundaryDue.value() == null) {
+            return false;
+        }
+        boundaryDue.clear();
+        return true;
+    }
+
+    private static boolean anyTimeQuery(Iterable<Map.Entry<String, QueryCommand>> queries) {
+        for (Map.Entry<String, QueryCommand> entry : queries) {
+            if (entry.getValue().query.startsWithinMinutes != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void scheduleBoundary(long at, TimerService timers) throws Exception {
+        Long pending = boundaryTimer.value();
+        if (pending != null && pending == at) {
+            return;
+        }
+        if (pending != null && !Objects.equals(throttleTimer.value(), pending)) {
+            timers.deleteProcessingTimeTimer(pending); // unless the throttle shares the timer
+        }
+        if (at == Long.MAX_VALUE) {
+            boundaryTimer.clear();
+        } else {
+            timers.registerProcessingTimeTimer(at);
+            boundaryTimer.update(at);
+        }
+    }
+
+    /** A new subscription held by queries only, in the channel's view. */
+    private static Subscription joined(QueryCommand query, String[] queryIds) {
+        Subscription sub = new Subscription();
+        sub.listed = false;
+        sub.queries = queryIds;
+        sub.oddsFormat = formatOf(query);
+        sub.throttleMs = query.throttleMs;
+        sub.streaming = query.streaming;
+        return sub;
+    }
+
+    private static OddsFormat formatOf(QueryCommand query) {
+        return query.oddsFormat == null ? OddsFormat.DECIMAL : query.oddsFormat;
+    }
+
+    private static boolean contains(String[] ids, String id) {
+        return ids != null && Arrays.asList(ids).contains(id);
+    }
+
+    private static String[] with(String[] ids, String id) {
+        if (contains(ids, id)) {
+            return ids;
+        }
+        String[] grown = ids == null ? new String[1] : Arrays.copyOf(ids, ids.length + 1);
+        grown[grown.length - 1] = id;
+        Arrays.sort(grown);
+        return grown;
+    }
+
+    private static String[] without(String[] ids, String id) {
+        String[] rest = Arrays.stream(ids).filter(q -> !q.equals(id)).toArray(String[]::new);
+        return rest.length == 0 ? null : rest;
+    }
+
+    private static String[] sorted(List<String> ids) {
+        if (ids == null) {
+            return null;
+        }
+        String[] array = ids.toArray(new String[0]);
+        Arrays.sort(array);
+        return array;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -455,8 +921,8 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
         if (pending != null && pending <= at) {
             return;
         }
-        if (pending != null) {
-            timers.deleteProcessingTimeTimer(pending);
+        if (pending != null && !Objects.equals(boundaryTimer.value(), pending)) {
+            timers.deleteProcessingTimeTimer(pending); // unless the boundary shares the timer
         }
         timers.registerProcessingTimeTimer(at);
         throttleTimer.update(at);
@@ -465,7 +931,9 @@ public class MarketReducer extends KeyedProcessFunction<String, MarketInput, Red
     private void clearThrottle(TimerService timers) throws Exception {
         Long pending = throttleTimer.value();
         if (pending != null) {
-            timers.deleteProcessingTimeTimer(pending);
+            if (!Objects.equals(boundaryTimer.value(), pending)) {
+                timers.deleteProcessingTimeTimer(pending);
+            }
             throttleTimer.clear();
         }
     }

@@ -16,8 +16,17 @@ public class Command {
     /** OPEN only; 0 means every change is sent at once. */
     public long throttleMs;
 
-    /** SUBSCRIBE / UNSUBSCRIBE: the markets; BEGIN_STREAM: an optional subset (null = all). */
+    /**
+     * SUBSCRIBE / UNSUBSCRIBE by list: the markets; BEGIN_STREAM: an optional subset (null = all).
+     * Null for the query form.
+     */
     public String[] markets;
+
+    /** SUBSCRIBE / UNSUBSCRIBE by query: the query's id within the channel. */
+    public String queryId;
+
+    /** SUBSCRIBE by query only. */
+    public MarketQuery query;
 
     /** BEGIN_STREAM only: markets unchanged since this time get a {@code current} marker. */
     public Long since;
@@ -33,6 +42,8 @@ public class Command {
                 + "{"
                 + channelId
                 + (markets == null ? "" : " markets=" + Arrays.toString(markets))
+                + (queryId == null ? "" : " queryId=" + queryId)
+                + (query == null ? "" : " query=" + query)
                 + (oddsFormat == null ? "" : " " + oddsFormat)
                 + (throttleMs == 0 ? "" : " throttleMs=" + throttleMs)
                 + (since == null ? "" : " since=" + since)

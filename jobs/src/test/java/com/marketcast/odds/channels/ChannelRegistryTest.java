@@ -2,10 +2,13 @@ package com.marketcast.odds.channels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.marketcast.odds.Descriptors;
 import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.CommandType;
+import com.marketcast.odds.model.MarketQuery;
 import com.marketcast.odds.model.OddsFormat;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -148,6 +151,90 @@ class ChannelRegistryTest {
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
+    // ---- query subscriptions ----
+
+    @Test
+    void querySubscribeBeginReopenAndUnsubscribeGoToTheQuerySideOutput() throws Exception {
+        send(open("c1", OddsFormat.FRACTIONAL, 0));
+        send(query("c1", "q1", football()));
+        send(query("c1", "q1", football())); // the same query again: nothing to broadcast
+        send(command(CommandType.SUBSCRIBE, "c1", "m1"));
+        send(command(CommandType.BEGIN_STREAM, "c1"));
+        send(query("c1", "q2", football()));
+        send(open("c1", OddsFormat.AMERICAN, 0));
+        send(unsubscribeQuery("c1", "q1"));
+        send(unsubscribeQuery("c1", "q9")); // unknown: nothing
+
+        assertThat(drainQueries())
+                .extracting(q -> q.type + ":" + q.queryId + ":" + q.oddsFormat + ":" + q.streaming)
+                .containsExactly(
+                        "ADD:q1:FRACTIONAL:false",
+                        "BEGIN:q1:null:false",
+                        "ADD:q2:FRACTIONAL:true",
+                        "ADD:q1:AMERICAN:true",
+                        "ADD:q2:AMERICAN:true",
+                        "REMOVE:q1:null:false");
+        assertThat(drain())
+                .extracting(w -> w.type + ":" + w.marketId)
+                .containsExactly("SUBSCRIBE:m1", "BEGIN:m1", "SUBSCRIBE:m1");
+    }
+
+    @Test
+    void unsubscribeOfAQueryCarriesTheReasonAndTheQuery() throws Exception {
+        send(query("c1", "q1", football()));
+        send(unsubscribeQuery("c1", "q1"));
+        List<QueryCommand> out = drainQueries();
+        assertThat(out.get(0).query.sport).isEqualTo("football");
+        assertThat(out.get(1).type).isEqualTo(QueryCommand.Type.REMOVE);
+        assertThat(out.get(1).reason).isEqualTo("UNSUBSCRIBED");
+        assertThat(out.get(1).key()).isEqualTo("c1/q1");
+    }
+
+    @Test
+    void aResyncOfOneMarketReachesTheReducerWhenTheChannelHasQueries() throws Exception {
+        send(query("c1", "q1", football()));
+        send(command(CommandType.BEGIN_STREAM, "c1"));
+        drain();
+        drainQueries();
+        send(command(CommandType.BEGIN_STREAM, "c1", "m7")); // held by the query, not listed
+        assertThat(drain()).extracting(w -> w.type + ":" + w.marketId).containsExactly("BEGIN:m7");
+        assertThat(drainQueries()).isEmpty(); // a subset begins no query
+    }
+
+    @Test
+    void disconnectOfAChannelWithQueriesRemovesThemSilentlyAndReleasesAllState() throws Exception {
+        send(command(CommandType.SUBSCRIBE, "c1", "m1"));
+        send(query("c1", "q1", football()));
+        send(query("c1", "q2", football()));
+        drain();
+        drainQueries();
+
+        send(command(CommandType.DISCONNECT, "c1"));
+
+        assertThat(drain())
+                .extracting(w -> w.type + ":" + w.marketId)
+                .containsExactly("DISCONNECT:m1");
+        assertThat(drainQueries())
+                .extracting(q -> q.type + ":" + q.queryId + ":" + q.reason)
+                .containsExactlyInAnyOrder("REMOVE:q1:null", "REMOVE:q2:null");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void expiryOfAChannelWithQueriesRemovesThemAsExpiredAndReleasesAllState() throws Exception {
+        send(query("c1", "q1", football()));
+        drainQueries();
+
+        harness.setProcessingTime(1_000 + TTL_MS);
+
+        assertThat(drainQueries())
+                .extracting(q -> q.type + ":" + q.queryId + ":" + q.reason + ":" + q.ts)
+                .containsExactly("REMOVE:q1:EXPIRED:" + (1_000 + TTL_MS));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
     private void send(Command command) throws Exception {
         harness.processElement(command, command.recordTime);
     }
@@ -156,6 +243,36 @@ class ChannelRegistryTest {
         List<MarketWork> out = harness.extractOutputValues();
         harness.getOutput().clear();
         return out;
+    }
+
+    private List<QueryCommand> drainQueries() {
+        var records = harness.getSideOutput(Descriptors.QUERY_COMMANDS);
+        if (records == null) {
+            return List.of();
+        }
+        List<QueryCommand> out = new ArrayList<>();
+        records.forEach(r -> out.add(r.getValue()));
+        records.clear();
+        return out;
+    }
+
+    private static MarketQuery football() {
+        MarketQuery query = new MarketQuery();
+        query.sport = "football";
+        return query;
+    }
+
+    static Command query(String channel, String queryId, MarketQuery query) {
+        Command command = command(CommandType.SUBSCRIBE, channel);
+        command.queryId = queryId;
+        command.query = query;
+        return command;
+    }
+
+    static Command unsubscribeQuery(String channel, String queryId) {
+        Command command = command(CommandType.UNSUBSCRIBE, channel);
+        command.queryId = queryId;
+        return command;
     }
 
     static Command open(String channel, OddsFormat format, long throttleMs) {

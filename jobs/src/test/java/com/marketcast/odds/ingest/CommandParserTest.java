@@ -231,15 +231,100 @@ class CommandParserTest {
     }
 
     @Test
-    void querySubscriptionIsRejected() {
-        String query = ",\"queryId\":\"q-1\",\"query\":{\"sport\":\"football\",\"inPlay\":true}";
+    void subscribeToAQuery() throws Exception {
+        Command subscribe =
+                parse(
+                        command(
+                                "SUBSCRIBE",
+                                ",\"queryId\":\"q-1\",\"query\":{\"sport\":\"football\","
+                                        + "\"competition\":\"Premier League\",\"eventId\":\"e-17\","
+                                        + "\"inPlay\":false,\"startsWithinMinutes\":10080}"));
 
-        assertThat(reasonFor(command("SUBSCRIBE", query)))
-                .isEqualTo("query subscriptions are not supported by this job version");
-        assertThat(reasonFor(command("SUBSCRIBE", query + ",\"markets\":[\"m-1\"]")))
-                .isEqualTo("query subscriptions are not supported by this job version");
-        assertThat(reasonFor(command("UNSUBSCRIBE", ",\"queryId\":\"q-1\"")))
-                .isEqualTo("query subscriptions are not supported by this job version");
+        assertThat(subscribe.markets).isNull();
+        assertThat(subscribe.queryId).isEqualTo("q-1");
+        assertThat(subscribe.query.sport).isEqualTo("football");
+        assertThat(subscribe.query.competition).isEqualTo("Premier League");
+        assertThat(subscribe.query.eventId).isEqualTo("e-17");
+        assertThat(subscribe.query.inPlay).isFalse();
+        assertThat(subscribe.query.startsWithinMinutes).isEqualTo(10_080);
+
+        Command oneClause =
+                parse(
+                        command(
+                                "SUBSCRIBE",
+                                ",\"queryId\":\"q-2\",\"query\":{\"inPlay\":true,\"sport\":null}"));
+        assertThat(oneClause.query.inPlay).isTrue();
+        assertThat(oneClause.query.sport).as("null means absent").isNull();
+    }
+
+    @Test
+    void unsubscribeAQuery() throws Exception {
+        Command unsubscribe = parse(command("UNSUBSCRIBE", ",\"queryId\":\"q-1\""));
+
+        assertThat(unsubscribe.queryId).isEqualTo("q-1");
+        assertThat(unsubscribe.markets).isNull();
+        assertThat(unsubscribe.query).isNull();
+    }
+
+    @Test
+    void queryClausesOfTheWrongType() {
+        assertThat(reasonFor(query("{\"sport\":7}")))
+                .isEqualTo("query.sport must be a string, not a number");
+        assertThat(reasonFor(query("{\"competition\":[\"x\"]}")))
+                .isEqualTo("query.competition must be a string, not an array");
+        assertThat(reasonFor(query("{\"eventId\":\"e 1\"}")))
+                .isEqualTo(
+                        "query.eventId must be 1 to 128 characters of [A-Za-z0-9._:-], not 'e 1'");
+        assertThat(reasonFor(query("{\"inPlay\":\"true\"}")))
+                .isEqualTo("query.inPlay must be a boolean, not a string");
+        assertThat(reasonFor(query("{\"startsWithinMinutes\":\"60\"}")))
+                .isEqualTo("query.startsWithinMinutes must be a number, not a string");
+        assertThat(reasonFor(query("{\"startsWithinMinutes\":1.5}")))
+                .isEqualTo("query.startsWithinMinutes must be an integer, not 1.5");
+        assertThat(reasonFor(query("{\"startsWithinMinutes\":0}")))
+                .isEqualTo("query.startsWithinMinutes must be between 1 and 10080, not 0");
+        assertThat(reasonFor(query("{\"startsWithinMinutes\":10081}")))
+                .isEqualTo("query.startsWithinMinutes must be between 1 and 10080, not 10081");
+        assertThat(reasonFor(query("{\"sport\":\"\"}")))
+                .isEqualTo("query.sport must be 1 to 256 characters");
+        assertThat(reasonFor(query("\"football\"")))
+                .isEqualTo("query must be an object, not a string");
+    }
+
+    @Test
+    void unknownClauseOrEmptyQueryIsRejected() {
+        assertThat(reasonFor(query("{\"sports\":\"football\"}")))
+                .isEqualTo(
+                        "query has an unknown clause 'sports'; known: sport, competition,"
+                                + " eventId, inPlay, startsWithinMinutes");
+        assertThat(reasonFor(query("{}"))).isEqualTo("query must have at least one clause");
+        assertThat(reasonFor(query("{\"sport\":null}")))
+                .isEqualTo("query must have at least one clause");
+    }
+
+    @Test
+    void queryFormNeedsBothPartsAndExcludesMarkets() {
+        assertThat(reasonFor(command("SUBSCRIBE", ",\"queryId\":\"q-1\"")))
+                .isEqualTo("query is required with queryId");
+        assertThat(reasonFor(command("SUBSCRIBE", ",\"query\":{\"sport\":\"football\"}")))
+                .isEqualTo("queryId is required with query");
+        assertThat(reasonFor(command("SUBSCRIBE", ",\"queryId\":7,\"query\":{\"sport\":\"x\"}")))
+                .isEqualTo("queryId must be a string, not a number");
+        assertThat(
+                        reasonFor(
+                                command(
+                                        "SUBSCRIBE",
+                                        ",\"queryId\":\"q 1\",\"query\":{\"sport\":\"x\"}")))
+                .isEqualTo("queryId must be 1 to 128 characters of [A-Za-z0-9._:-], not 'q 1'");
+        assertThat(
+                        reasonFor(
+                                command(
+                                        "SUBSCRIBE",
+                                        ",\"markets\":[\"m-1\"],\"queryId\":\"q-1\","
+                                                + "\"query\":{\"sport\":\"football\"}")))
+                .isEqualTo("SUBSCRIBE takes either markets or queryId, not both");
+        assertThat(reasonFor(command("UNSUBSCRIBE", ",\"markets\":[\"m-1\"],\"queryId\":\"q-1\"")))
+                .isEqualTo("UNSUBSCRIBE takes either markets or queryId, not both");
     }
 
     @ParameterizedTest
@@ -295,6 +380,10 @@ class CommandParserTest {
     }
 
     // ---- helpers ----
+
+    private static String query(String query) {
+        return command("SUBSCRIBE", ",\"queryId\":\"q-1\",\"query\":" + query);
+    }
 
     private static String open(String fields) {
         return command("OPEN", fields);

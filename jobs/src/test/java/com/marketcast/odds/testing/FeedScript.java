@@ -27,11 +27,22 @@ public final class FeedScript {
     private static final String[] SELECTIONS = {"home", "draw", "away"};
 
     private final Random random;
+    private final boolean statusChanges;
     private final Map<String, Long> seq = new LinkedHashMap<>();
     private final Map<String, HeldMarket> expected = new LinkedHashMap<>();
 
     public FeedScript(long seed) {
+        this(seed, true);
+    }
+
+    /** Without status changes: prices only, for tests where another source sets the status. */
+    public static FeedScript pricesOnly(long seed) {
+        return new FeedScript(seed, false);
+    }
+
+    private FeedScript(long seed, boolean statusChanges) {
         this.random = new Random(seed);
+        this.statusChanges = statusChanges;
     }
 
     /** {@code perMarket} updates for each market, interleaved at random. */
@@ -61,7 +72,7 @@ public final class FeedScript {
                 .append(s)
                 .append(",\"ts\":")
                 .append(System.currentTimeMillis());
-        if (s > 1 && random.nextInt(10) == 0) {
+        if (statusChanges && s > 1 && random.nextInt(10) == 0) {
             String status = "OPEN".equals(state.status) ? "SUSPENDED" : "OPEN";
             state.status = status;
             json.append(",\"status\":\"").append(status).append('"');

@@ -11,6 +11,12 @@ public final class HeldMarket {
     public String status;
     public final Map<String, Double> prices = new TreeMap<>();
 
+    /** Catalog data as last received (null without a catalog). */
+    public String name;
+
+    public String eventName;
+    public long startTime;
+
     public HeldMarket() {}
 
     public HeldMarket(String status, Map<String, Double> prices) {
@@ -22,6 +28,9 @@ public final class HeldMarket {
         HeldMarket copy = new HeldMarket(status, prices);
         copy.epoch = epoch;
         copy.version = version;
+        copy.name = name;
+        copy.eventName = eventName;
+        copy.startTime = startTime;
         return copy;
     }
 
@@ -32,6 +41,12 @@ public final class HeldMarket {
 
     @Override
     public String toString() {
-        return status + prices + "@" + epoch + "/" + version;
+        return (name == null ? "" : name + " of " + eventName + " ")
+                + status
+                + prices
+                + "@"
+                + epoch
+                + "/"
+                + version;
     }
 }

@@ -173,9 +173,14 @@ public final class ProtocolSubscriber implements AutoCloseable {
                     next.version = received.version;
                     JsonNode market = message.get("market");
                     next.status = market.get("status").asText();
+                    next.name = market.path("name").asText(null);
+                    readEvent(next, market.path("event"));
                     for (JsonNode selection : market.get("selections")) {
-                        next.prices.put(
-                                selection.get("id").asText(), selection.get("price").asDouble());
+                        if (!selection.path("price").isNull()) {
+                            next.prices.put(
+                                    selection.get("id").asText(),
+                                    selection.get("price").asDouble());
+                        }
                     }
                     markets.put(received.marketId, next);
                     resyncPending.remove(resyncKey);
@@ -195,9 +200,18 @@ public final class ProtocolSubscriber implements AutoCloseable {
                     if (changes.has("status")) {
                         current.status = changes.get("status").asText();
                     }
+                    if (changes.has("name")) {
+                        current.name = changes.get("name").asText(null);
+                    }
+                    if (changes.has("event")) {
+                        readEvent(current, changes.get("event"));
+                    }
                     for (JsonNode selection : changes.path("selections")) {
-                        current.prices.put(
-                                selection.get("id").asText(), selection.get("price").asDouble());
+                        if (!selection.path("price").isNull()) {
+                            current.prices.put(
+                                    selection.get("id").asText(),
+                                    selection.get("price").asDouble());
+                        }
                     }
                     current.version = received.version;
                 } else if (current != null
@@ -217,6 +231,11 @@ public final class ProtocolSubscriber implements AutoCloseable {
             default:
                 throw new IllegalStateException("unknown message type " + received.type);
         }
+    }
+
+    private static void readEvent(HeldMarket held, JsonNode event) {
+        held.eventName = event.path("name").asText(null);
+        held.startTime = event.path("startTime").asLong(0);
     }
 
     private static boolean newerOrSame(Received message, HeldMarket held) {
