@@ -334,9 +334,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                         "-c max_replication_slots=10",
                         "-c max_wal_senders=10",
                         // a private, throw-away cluster: durability buys nothing here
-                        "-c fsync=off",
-                        "-c synchronous_commit=off",
-                        "-c full_page_writes=off");
+                        "-c fsync=off");
         run(
                 pgCtl(
                         "start",

@@ -18,7 +18,7 @@ public final class FeedScript {
         public final String marketId;
         public final String json;
 
-        Record(String marketId, String json) {
+        public Record(String marketId, String json) {
             this.marketId = marketId;
             this.json = json;
         }

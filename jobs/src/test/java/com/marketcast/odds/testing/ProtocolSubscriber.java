@@ -41,7 +41,19 @@ public final class ProtocolSubscriber implements AutoCloseable {
         public final long prev;
         public final String reason;
 
+        /** The input record's time ({@code ts}), 0 for messages without one. */
+        public final long ts;
+
+        /** When this subscriber received the message (epoch ms). */
+        public final long receivedAt;
+
+        /** The message as received. */
+        public final JsonNode message;
+
         Received(String channel, JsonNode message) {
+            this.receivedAt = System.currentTimeMillis();
+            this.message = message;
+            this.ts = message.path("ts").asLong(0);
             this.channel = channel;
             this.marketId = message.get("marketId").asText();
             this.type = message.get("type").asText();
