@@ -460,7 +460,10 @@ class CatalogITCase {
                                 Map.entry("catalog-password", postgres.password()),
                                 Map.entry("catalog-slot", slot)));
         try {
-            job = OddsJob.start(StreamExecutionEnvironment.getExecutionEnvironment(), settings);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            // as flink-conf/config.yaml sets it: the latency measured here is the deployed one
+            env.setBufferTimeout(5);
+            job = OddsJob.start(env, settings);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
