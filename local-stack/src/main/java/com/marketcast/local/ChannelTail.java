@@ -112,6 +112,13 @@ final class ChannelTail implements AutoCloseable {
                 line.append('v').append(version).append("  ");
                 JsonNode state = m.path("market");
                 line.append(state.path("status").asText("?")).append("  ");
+                if (state.path("name").isTextual()) {
+                    // enriched from the catalog
+                    line.append(state.path("name").asText())
+                            .append(" · ")
+                            .append(state.path("event").path("name").asText("?"))
+                            .append("  ");
+                }
                 line.append(selections(state.path("selections")));
                 accept(market, epoch, version, true, 0, line);
             }
@@ -166,7 +173,8 @@ final class ChannelTail implements AutoCloseable {
         StringJoiner joined = new StringJoiner(" | ");
         for (JsonNode s : selections) {
             String price = s.has("display") ? s.path("display").asText() : s.path("price").asText();
-            joined.add(s.path("id").asText("?") + " " + price);
+            String name = s.path("name").isTextual() ? s.path("name").asText() : null;
+            joined.add((name != null ? name : s.path("id").asText("?")) + " " + price);
         }
         return joined.toString();
     }

@@ -29,13 +29,31 @@ final class DemoChannels implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Duration HEARTBEAT_INTERVAL = Duration.ofMinutes(1);
 
-    /** A channel's view; {@code throttleMs} 0 sends every change at once. */
+    /**
+     * A channel's view; {@code throttleMs} 0 sends every change at once. It follows its {@code
+     * markets}, or with a {@code query} (PROTOCOL section 2, as JSON) every market that matches.
+     */
     record Channel(
             String label,
             String channelId,
             String oddsFormat,
             long throttleMs,
-            List<String> markets) {}
+            List<String> markets,
+            String query) {
+        Channel(
+                String label,
+                String channelId,
+                String oddsFormat,
+                long throttleMs,
+                List<String> markets) {
+            this(label, channelId, oddsFormat, throttleMs, markets, null);
+        }
+
+        /** A and the query channel are printed as they stream. */
+        boolean tailed() {
+            return label.equals("A") || query != null;
+        }
+    }
 
     private final String commandsTopic;
     private final KafkaProducer<String, String> producer;
@@ -85,6 +103,16 @@ final class DemoChannels implements AutoCloseable {
         if (!channel.markets().isEmpty()) {
             ObjectNode subscribe = command("SUBSCRIBE", channel.channelId());
             channel.markets().forEach(subscribe.putArray("markets")::add);
+            send(channel.channelId(), subscribe);
+        }
+        if (channel.query() != null) {
+            ObjectNode subscribe = command("SUBSCRIBE", channel.channelId());
+            subscribe.put("queryId", channel.label());
+            try {
+                subscribe.set("query", JSON.readTree(channel.query()));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("not a JSON query: " + channel.query(), e);
+            }
             send(channel.channelId(), subscribe);
         }
         send(channel.channelId(), command("BEGIN_STREAM", channel.channelId()));

@@ -1,6 +1,7 @@
 package com.marketcast.local;
 
 import com.marketcast.embedded.EmbeddedKafka;
+import com.marketcast.embedded.EmbeddedPostgres;
 import com.marketcast.embedded.FreePorts;
 import com.marketcast.embedded.RedisServer;
 import com.marketcast.embedded.TempDirs;
@@ -63,11 +64,15 @@ public final class LocalStack {
     private static final Duration JOB_STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final int PREFERRED_REST_PORT = 8081;
 
+    /** Demo channel D: tennis starting within two hours; kick-offs make markets leave it. */
+    static final String DEMO_QUERY = "{\"sport\":\"tennis\",\"startsWithinMinutes\":120}";
+
     private final LocalStackOptions options;
     private final PrintStream out;
     private final Deque<Stoppable> started = new ArrayDeque<>();
     private volatile boolean stopping;
     private JobClient job;
+    private boolean ownCatalog;
 
     /** Something to stop on shutdown, with a name for the log. */
     private record Stoppable(String name, AutoCloseable resource) {}
@@ -86,7 +91,12 @@ public final class LocalStack {
         try {
             options = LocalStackOptions.parse(args);
             // fail on a bad job option before starting anything
-            OddsSettings.fromArgs(jobArgs(options, "127.0.0.1:9092", "redis://127.0.0.1:6379"));
+            OddsSettings.fromArgs(
+                    jobArgs(
+                            options,
+                            Map.of(
+                                    LocalStackOptions.BOOTSTRAP_SERVERS, "127.0.0.1:9092",
+                                    LocalStackOptions.REDIS, "redis://127.0.0.1:6379")));
         } catch (IllegalArgumentException e) {
             System.err.println("run-local: " + e.getMessage());
             System.err.println(LocalStackOptions.usage());
@@ -125,7 +135,10 @@ public final class LocalStack {
 
         // the job's own defaults name the topics; the bootstrap/redis placeholders are replaced
         // below
-        OddsSettings names = OddsSettings.fromArgs(jobArgs(options, "127.0.0.1:9092", redisUri));
+        Map<String, String> services = new LinkedHashMap<>();
+        services.put(LocalStackOptions.BOOTSTRAP_SERVERS, "127.0.0.1:9092");
+        services.put(LocalStackOptions.REDIS, redisUri);
+        OddsSettings names = OddsSettings.fromArgs(jobArgs(options, services));
         String bootstrapServers;
         boolean embeddedKafka = options.jobOption(LocalStackOptions.BOOTSTRAP_SERVERS).isEmpty();
         if (embeddedKafka) {
@@ -138,7 +151,37 @@ public final class LocalStack {
         } else {
             bootstrapServers = options.jobOption(LocalStackOptions.BOOTSTRAP_SERVERS).get();
         }
-        OddsSettings settings = OddsSettings.fromArgs(jobArgs(options, bootstrapServers, redisUri));
+        services.put(LocalStackOptions.BOOTSTRAP_SERVERS, bootstrapServers);
+
+        ownCatalog = false;
+        if (!options.noCatalog() && options.jobOption(LocalStackOptions.CATALOG_URL).isEmpty()) {
+            EmbeddedPostgres postgres = EmbeddedPostgres.start().withoutShutdownHook();
+            register("PostgreSQL", postgres);
+            LocalCatalog.loadSample(postgres);
+            services.put(LocalStackOptions.CATALOG_URL, postgres.jdbcUrl());
+            services.put(LocalStackOptions.CATALOG_USER, postgres.user());
+            services.put(LocalStackOptions.CATALOG_PASSWORD, postgres.password());
+            ownCatalog = true;
+        }
+        if (!options.noCatalog() && options.jobOption(LocalStackOptions.CATALOG_SLOT).isEmpty()) {
+            // one slot per job: a second stack against the same database must not share it
+            services.put(
+                    LocalStackOptions.CATALOG_SLOT,
+                    "marketcast_local_" + ProcessHandle.current().pid());
+        }
+        OddsSettings settings = OddsSettings.fromArgs(jobArgs(options, services));
+        LocalCatalog catalog = null;
+        if (settings.catalogEnabled()) {
+            catalog =
+                    new LocalCatalog(
+                            settings.catalogUrl(),
+                            settings.catalogUser(),
+                            settings.catalogPassword());
+            LocalCatalog slotOwner = catalog;
+            String slot = settings.catalogSlot();
+            // stopped after the job (last registered, first stopped) and before PostgreSQL
+            register("replication slot " + slot, () -> slotOwner.dropSlot(slot));
+        }
 
         Configuration conf = flinkConfiguration(runDir, settings);
         int parallelism = settings.parallelism().orElse(conf.get(CoreOptions.DEFAULT_PARALLELISM));
@@ -151,6 +194,7 @@ public final class LocalStack {
         register("stream counter", counter);
 
         MarketGenerator generator = null;
+        CatalogChurn churn = null;
         if (options.runGenerator()) {
             MarketGenerator.Settings generatorSettings =
                     MarketGenerator.Settings.defaults(settings.updatesTopic())
@@ -159,24 +203,51 @@ public final class LocalStack {
             if (options.seed != null) {
                 generatorSettings = generatorSettings.withSeed(options.seed);
             }
-            generator = MarketGenerator.toKafka(bootstrapServers, generatorSettings);
+            if (catalog != null) {
+                // the feed prices the catalog's markets
+                MarketSimulation simulation =
+                        new MarketSimulation(catalog.openMarkets(), generatorSettings.seed());
+                generator =
+                        MarketGenerator.toKafka(bootstrapServers, generatorSettings, simulation);
+            } else {
+                generator = MarketGenerator.toKafka(bootstrapServers, generatorSettings);
+            }
             register("market generator", generator);
+            if (ownCatalog && options.catalogChurnMs > 0) {
+                // only the stack's own database: an outside catalog is not ours to change
+                churn =
+                        new CatalogChurn(
+                                catalog,
+                                generator.simulation(),
+                                Duration.ofMillis(options.catalogChurnMs),
+                                generatorSettings.seed() + 1);
+                register("catalog churn", churn);
+            }
         }
 
         List<DemoChannels.Channel> channels = List.of();
         if (options.demoChannels) {
             List<String> hot =
                     generator != null ? generator.hottestMarkets(30) : defaultMarketIds(30);
-            channels = demoChannels(hot);
+            channels = demoChannels(hot, settings.catalogEnabled());
             // listen before BEGIN_STREAM: the job publishes the snapshots at once
-            ChannelTail tail = new ChannelTail(redisUri, channels.get(0).channelId(), "A", out);
-            register("tail of channel A", tail);
-            if (!tail.awaitSubscribed(Duration.ofSeconds(10))) {
-                throw new IllegalStateException("could not subscribe to Redis at " + redisUri);
+            for (DemoChannels.Channel channel : channels) {
+                if (!channel.tailed()) {
+                    continue;
+                }
+                ChannelTail tail =
+                        new ChannelTail(redisUri, channel.channelId(), channel.label(), out);
+                register("tail of channel " + channel.label(), tail);
+                if (!tail.awaitSubscribed(Duration.ofSeconds(10))) {
+                    throw new IllegalStateException("could not subscribe to Redis at " + redisUri);
+                }
             }
         }
         if (generator != null) {
             generator.start();
+        }
+        if (churn != null) {
+            churn.start();
         }
         if (!channels.isEmpty()) {
             DemoChannels demo = new DemoChannels(bootstrapServers, settings.commandsTopic());
@@ -192,8 +263,9 @@ public final class LocalStack {
                 parallelism,
                 settings,
                 generator,
+                churn,
                 channels);
-        startReports(settings, bootstrapServers, counter);
+        startReports(settings, bootstrapServers, counter, churn);
     }
 
     /** Blocks until the job ends; a job that ends by itself (not by Ctrl-C) ends the stack too. */
@@ -334,42 +406,41 @@ public final class LocalStack {
     }
 
     /** The job's args with the services the stack decided on. */
-    private static String[] jobArgs(
-            LocalStackOptions options, String bootstrapServers, String redisUri) {
-        Map<String, String> services = new LinkedHashMap<>();
-        services.put(LocalStackOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-        services.put(LocalStackOptions.REDIS, redisUri);
-        List<String> args = new ArrayList<>(options.jobArgsWith(services));
-        // the local stack has no catalog database of its own yet: without --catalog-url the job
-        // runs on feed data only
-        if (options.jobOption(LocalStackOptions.CATALOG_URL).isEmpty()
-                && !args.contains("--no-catalog")) {
-            args.add("--no-catalog");
-        }
-        return args.toArray(new String[0]);
+    private static String[] jobArgs(LocalStackOptions options, Map<String, String> services) {
+        return options.jobArgsWith(services).toArray(new String[0]);
     }
 
     /**
      * A: 5 mid-table markets in DECIMAL, tailed; B: the 10 hottest, FRACTIONAL, throttled to 1/s;
-     * C: 20, AMERICAN.
+     * C: 20, AMERICAN; with a catalog D: a query, tailed, so markets join and leave as the catalog
+     * changes.
      */
-    private static List<DemoChannels.Channel> demoChannels(List<String> hot) {
+    private static List<DemoChannels.Channel> demoChannels(List<String> hot, boolean catalog) {
         List<String> forA =
                 hot.size() >= 25 ? hot.subList(20, 25) : hot.subList(0, Math.min(5, hot.size()));
-        return List.of(
-                new DemoChannels.Channel("A", DemoChannels.newChannelId(), "DECIMAL", 0, forA),
+        List<DemoChannels.Channel> channels = new ArrayList<>();
+        channels.add(
+                new DemoChannels.Channel("A", DemoChannels.newChannelId(), "DECIMAL", 0, forA));
+        channels.add(
                 new DemoChannels.Channel(
                         "B",
                         DemoChannels.newChannelId(),
                         "FRACTIONAL",
                         1000,
-                        hot.subList(0, Math.min(10, hot.size()))),
+                        hot.subList(0, Math.min(10, hot.size()))));
+        channels.add(
                 new DemoChannels.Channel(
                         "C",
                         DemoChannels.newChannelId(),
                         "AMERICAN",
                         0,
                         hot.subList(0, Math.min(20, hot.size()))));
+        if (catalog) {
+            channels.add(
+                    new DemoChannels.Channel(
+                            "D", DemoChannels.newChannelId(), "DECIMAL", 0, List.of(), DEMO_QUERY));
+        }
+        return channels;
     }
 
     /** The ids a default generator gives its hottest markets, for a feed from outside the stack. */
@@ -385,6 +456,7 @@ public final class LocalStack {
             int parallelism,
             OddsSettings settings,
             MarketGenerator generator,
+            CatalogChurn churn,
             List<DemoChannels.Channel> channels) {
         boolean webUi = LocalStack.class.getClassLoader().getResource("web/index.html") != null;
         StringBuilder b = new StringBuilder();
@@ -409,6 +481,19 @@ public final class LocalStack {
                         options.jobOption(LocalStackOptions.REDIS).isPresent()
                                 ? ""
                                 : "  (private redis-server)"));
+        if (settings.catalogEnabled()) {
+            b.append(
+                    String.format(
+                            "  catalog      %s  (%sslot %s, publication %s)%n",
+                            settings.catalogUrl(),
+                            ownCatalog
+                                    ? "private PostgreSQL with sql/catalog/sample-data.sql; "
+                                    : "",
+                            settings.catalogSlot(),
+                            settings.catalogPublication()));
+        } else {
+            b.append("  catalog      off (--no-catalog): markets carry feed data only\n");
+        }
         b.append(
                 String.format(
                         "  Flink        %s http://localhost:%d  (MiniCluster, parallelism %d)%n",
@@ -422,8 +507,18 @@ public final class LocalStack {
             MarketGenerator.Settings g = generator.settings();
             b.append(
                     String.format(
-                            "  generator    %d markets, %.0f updates/s, --seed %d%n",
-                            g.markets(), g.rate(), g.seed()));
+                            "  generator    %d markets%s, %.0f updates/s, --seed %d%n",
+                            generator.simulation().size(),
+                            settings.catalogEnabled() ? " of the catalog" : "",
+                            g.rate(),
+                            g.seed()));
+            if (churn != null) {
+                b.append(
+                        String.format(
+                                "  churn        a catalog change every %d ms (suspend/reopen,"
+                                        + " kick-off moved, in play, renamed, closed/added)%n",
+                                options.catalogChurnMs));
+            }
         } else {
             b.append(
                     "  generator    off (feed "
@@ -433,21 +528,39 @@ public final class LocalStack {
         for (DemoChannels.Channel c : channels) {
             b.append(
                     String.format(
-                            "  channel %s    stream:%s  %s%s, %d markets%n",
+                            "  channel %s    stream:%s  %s%s, %s%s%n",
                             c.label(),
                             c.channelId(),
                             c.oddsFormat(),
                             c.throttleMs() > 0 ? " throttled " + c.throttleMs() + " ms" : "",
-                            c.markets().size()));
+                            c.query() != null
+                                    ? "query " + c.query()
+                                    : c.markets().size() + " markets",
+                            c.tailed() ? "  (tailed)" : ""));
         }
         b.append("  Ctrl-C stops everything.\n");
         if (!channels.isEmpty()) {
-            b.append("---- live tail of channel A ----");
+            b.append(
+                    "---- live tail of channel"
+                            + (channels.stream().filter(DemoChannels.Channel::tailed).count() > 1
+                                    ? "s "
+                                    : " ")
+                            + String.join(
+                                    " and ",
+                                    channels.stream()
+                                            .filter(DemoChannels.Channel::tailed)
+                                            .map(DemoChannels.Channel::label)
+                                            .toList())
+                            + " ----");
         }
         out.println(b);
     }
 
-    private void startReports(OddsSettings settings, String bootstrapServers, StreamCounter counter)
+    private void startReports(
+            OddsSettings settings,
+            String bootstrapServers,
+            StreamCounter counter,
+            CatalogChurn churn)
             throws Exception {
         TopicCounter topics = new TopicCounter(bootstrapServers);
         ScheduledExecutorService reports =
@@ -484,7 +597,7 @@ public final class LocalStack {
                     }
                     out.printf(
                             "%s RATE  updates in %.1f/s  |  channel messages %.1f/s  |  dead"
-                                    + " letters %s (+%s)  |  job %s%n",
+                                    + " letters %s (+%s)%s  |  job %s%n",
                             LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")),
                             rate(updates, last[0], seconds),
                             rate(messages, last[1], seconds),
@@ -492,6 +605,7 @@ public final class LocalStack {
                             deadLetters < 0 || last[2] < 0
                                     ? "?"
                                     : Long.toString(deadLetters - last[2]),
+                            churn == null ? "" : "  |  catalog changes " + churn.total(),
                             status);
                     last[0] = updates;
                     last[1] = messages;

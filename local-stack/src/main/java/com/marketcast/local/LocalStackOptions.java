@@ -23,7 +23,16 @@ final class LocalStackOptions {
     static final String CATALOG_URL = "catalog-url";
 
     private static final Set<String> FLAGS = Set.of("generate", "demo-channels");
-    private static final Set<String> VALUED = Set.of("rate", "markets", "seed", "flink-conf");
+    static final String CATALOG_USER = "catalog-user";
+    static final String CATALOG_PASSWORD = "catalog-password";
+    static final String CATALOG_SLOT = "catalog-slot";
+    static final String NO_CATALOG = "no-catalog";
+
+    /** A catalog change every 2 s: visible in the demo, small next to the feed. */
+    static final long DEFAULT_CATALOG_CHURN_MS = 2000;
+
+    private static final Set<String> VALUED =
+            Set.of("rate", "markets", "seed", "flink-conf", "catalog-churn-ms");
 
     final boolean generate;
     final boolean demoChannels;
@@ -31,6 +40,7 @@ final class LocalStackOptions {
     final int markets;
     final Long seed;
     final Path flinkConf;
+    final long catalogChurnMs;
 
     /** The job's arguments, in order, without ours. */
     final List<String> jobArgs;
@@ -45,6 +55,7 @@ final class LocalStackOptions {
             int markets,
             Long seed,
             Path flinkConf,
+            long catalogChurnMs,
             List<String> jobArgs,
             Map<String, String> jobOptions) {
         this.generate = generate;
@@ -53,6 +64,7 @@ final class LocalStackOptions {
         this.markets = markets;
         this.seed = seed;
         this.flinkConf = flinkConf;
+        this.catalogChurnMs = catalogChurnMs;
         this.jobArgs = List.copyOf(jobArgs);
         this.jobOptions = Map.copyOf(jobOptions);
     }
@@ -64,6 +76,7 @@ final class LocalStackOptions {
         int markets = MarketGenerator.Settings.DEFAULT_MARKETS;
         Long seed = null;
         Path flinkConf = null;
+        long catalogChurnMs = DEFAULT_CATALOG_CHURN_MS;
         List<String> jobArgs = new ArrayList<>();
         Map<String, String> jobOptions = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -100,6 +113,7 @@ final class LocalStackOptions {
                     case "markets" -> markets = parseInt(name, value);
                     case "seed" -> seed = parseLong(name, value);
                     case "flink-conf" -> flinkConf = Path.of(value);
+                    case "catalog-churn-ms" -> catalogChurnMs = parseLong(name, value);
                     default -> throw new IllegalStateException(name);
                 }
             } else {
@@ -125,12 +139,31 @@ final class LocalStackOptions {
             throw new IllegalArgumentException(
                     "Option 'markets' must be at least 1, got " + markets);
         }
+        if (catalogChurnMs < 0) {
+            throw new IllegalArgumentException(
+                    "Option 'catalog-churn-ms' must be 0 (off) or a number of ms, got "
+                            + catalogChurnMs);
+        }
         return new LocalStackOptions(
-                generate, demoChannels, rate, markets, seed, flinkConf, jobArgs, jobOptions);
+                generate,
+                demoChannels,
+                rate,
+                markets,
+                seed,
+                flinkConf,
+                catalogChurnMs,
+                jobArgs,
+                jobOptions);
     }
 
     Optional<String> jobOption(String name) {
         return Optional.ofNullable(jobOptions.get(name));
+    }
+
+    /** Whether the job runs without the catalog ({@code --no-catalog}). */
+    boolean noCatalog() {
+        int i = jobArgs.indexOf("--" + NO_CATALOG);
+        return i >= 0 && (i + 1 >= jobArgs.size() || !jobArgs.get(i + 1).equals("false"));
     }
 
     /** Whether the stack uses outside services (PROTOCOL section 6) rather than its own. */
@@ -210,10 +243,14 @@ final class LocalStackOptions {
                 "\n",
                 "usage: bin/run-local [job options] [--generate] [--rate N] [--markets N] [--seed"
                         + " N]",
-                "                     [--flink-conf DIR] [--demo-channels true|false]",
-                "  Without --bootstrap-servers / --redis it starts an in-process Kafka, a private",
-                "  redis-server and a market generator; given them it uses those services and",
-                "  generates only with --generate. Every other option goes to the odds job",
-                "  (--parallelism, --checkpoint-interval, --channel-ttl, topic names, ...).");
+                "                     [--flink-conf DIR] [--demo-channels true|false]"
+                        + " [--catalog-churn-ms N]",
+                "  Without --bootstrap-servers / --redis / --catalog-url it starts an in-process",
+                "  Kafka, a private redis-server, a private PostgreSQL with the sample catalog",
+                "  (sql/catalog), a market generator and catalog changes every --catalog-churn-ms",
+                "  (default 2000, 0 for none); given them it uses those services and generates",
+                "  only with --generate. --no-catalog runs the job without a catalog. Every other",
+                "  option goes to the odds job (--parallelism, --checkpoint-interval,",
+                "  --channel-ttl, --catalog-slot, topic names, ...).");
     }
 }

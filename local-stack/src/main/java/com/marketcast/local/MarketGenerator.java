@@ -88,8 +88,13 @@ public final class MarketGenerator implements AutoCloseable {
     private volatile Thread thread;
 
     public MarketGenerator(Settings settings, Publisher publisher) {
+        this(settings, new MarketSimulation(settings.markets(), settings.seed()), publisher);
+    }
+
+    /** A generator of a given simulation (the catalog's markets); {@code markets} is not used. */
+    public MarketGenerator(Settings settings, MarketSimulation simulation, Publisher publisher) {
         this.settings = settings;
-        this.simulation = new MarketSimulation(settings.markets(), settings.seed());
+        this.simulation = simulation;
         this.publisher = publisher;
     }
 
@@ -97,6 +102,18 @@ public final class MarketGenerator implements AutoCloseable {
     public static MarketGenerator toKafka(String bootstrapServers, Settings settings) {
         return new MarketGenerator(
                 settings, new KafkaPublisher(bootstrapServers, settings.topic()));
+    }
+
+    /** The same, feeding the given simulation. */
+    public static MarketGenerator toKafka(
+            String bootstrapServers, Settings settings, MarketSimulation simulation) {
+        return new MarketGenerator(
+                settings, simulation, new KafkaPublisher(bootstrapServers, settings.topic()));
+    }
+
+    /** What it feeds: the catalog churn tells it about closed and added markets. */
+    public MarketSimulation simulation() {
+        return simulation;
     }
 
     public Settings settings() {
@@ -135,7 +152,7 @@ public final class MarketGenerator implements AutoCloseable {
     public void run() {
         LOG.info(
                 "Market generator: {} markets, {} updates/s to topic {}, seed {}",
-                settings.markets(),
+                simulation.size(),
                 settings.rate(),
                 settings.topic(),
                 settings.seed());

@@ -1,8 +1,10 @@
 package com.marketcast.local;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Random;
@@ -137,6 +139,14 @@ public final class MarketSimulation {
 
     private final Random random;
     private final Market[] slots;
+
+    /**
+     * Whether the feed closes markets and invents their replacements; not when a catalog owns the
+     * markets (the catalog churn closes and adds them, and tells this simulation).
+     */
+    private final boolean ownsMarkets;
+
+    private final Deque<Market> added = new ArrayDeque<>();
     private final double[] cumulativeHotness;
     private final PriorityQueue<Timed> timeline =
             new PriorityQueue<>(
@@ -152,12 +162,8 @@ public final class MarketSimulation {
         }
         this.random = new Random(seed);
         this.slots = new Market[markets];
-        this.cumulativeHotness = new double[markets];
-        double sum = 0;
-        for (int k = 0; k < markets; k++) {
-            sum += 1.0 / (k + 1);
-            cumulativeHotness[k] = sum;
-        }
+        this.ownsMarkets = true;
+        this.cumulativeHotness = hotness(markets);
         // events get all their sport's markets in a row, so ~300 markets make ~120 events
         int slot = 0;
         while (slot < markets) {
@@ -174,6 +180,62 @@ public final class MarketSimulation {
         }
     }
 
+    /**
+     * A feed of the catalog's markets, the first ones the hottest: the feed suspends and reopens
+     * them but never closes one; {@link #remove} and {@link #add} follow the catalog's closures and
+     * new markets.
+     */
+    public MarketSimulation(List<MarketInfo> catalog, long seed) {
+        if (catalog.isEmpty()) {
+            throw new IllegalArgumentException("the catalog has no market to feed");
+        }
+        this.random = new Random(seed);
+        this.slots = new Market[catalog.size()];
+        this.ownsMarkets = false;
+        this.cumulativeHotness = hotness(catalog.size());
+        for (int k = 0; k < slots.length; k++) {
+            slots[k] = newMarket(catalog.get(k));
+        }
+    }
+
+    private static double[] hotness(int markets) {
+        double[] cumulative = new double[markets];
+        double sum = 0;
+        for (int k = 0; k < markets; k++) {
+            sum += 1.0 / (k + 1);
+            cumulative[k] = sum;
+        }
+        return cumulative;
+    }
+
+    /** A market closed in the catalog: no further update for it. */
+    public synchronized boolean remove(String marketId) {
+        for (int k = 0; k < slots.length; k++) {
+            if (slots[k] != null && slots[k].info.marketId().equals(marketId)) {
+                slots[k] = null;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A market added to the catalog: it takes a free slot (one a removed market left) and is
+     * announced with a full update next. Without a free slot it is not fed.
+     */
+    public synchronized boolean add(MarketInfo info) {
+        for (int k = 0; k < slots.length; k++) {
+            int slot = k;
+            // not a slot whose removed market still has a reopening due
+            if (slots[k] == null && timeline.stream().noneMatch(t -> t.slot() == slot)) {
+                slots[k] = newMarket(info);
+                added.add(slots[k]);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The number of market slots (open, suspended or awaiting a replacement). */
     public int size() {
         return slots.length;
@@ -185,14 +247,21 @@ public final class MarketSimulation {
         if (due != null && due.dueAt() <= now) {
             return runTimed(timeline.poll(), now);
         }
-        if (announced < slots.length) {
-            return open(slots[announced++], now, "OPEN");
+        while (announced < slots.length) {
+            Market market = slots[announced++];
+            if (market != null) {
+                return open(market, now, "OPEN");
+            }
+        }
+        Market fresh = added.poll();
+        if (fresh != null) {
+            return open(fresh, now, "OPEN");
         }
         // suspensions and closures hit a uniformly chosen market, not a hot one: otherwise the hot
         // markets, picked hundreds of times more often, would be suspended every few seconds and
         // replaced every minute
         double roll = random.nextDouble();
-        boolean close = roll < CLOSE_PROBABILITY;
+        boolean close = ownsMarkets && roll < CLOSE_PROBABILITY;
         boolean suspend = !close && roll < CLOSE_PROBABILITY + SUSPEND_PROBABILITY;
         int slot = close || suspend ? anyOpenSlot() : pickOpenSlot();
         if (slot < 0) {
@@ -242,6 +311,9 @@ public final class MarketSimulation {
         int slot = timed.slot();
         if (timed.action() == Action.REOPEN) {
             Market market = slots[slot];
+            if (market == null) {
+                return next(now); // removed from the catalog while suspended
+            }
             market.suspended = false;
             // news arrived during the suspension (a goal, a break of serve): prices jump
             walk(market, 0.04);
@@ -322,13 +394,25 @@ public final class MarketSimulation {
     }
 
     private Market newMarket(Sport sport, String competition, String eventId, MarketType type) {
-        int n = type.selectionIds().size();
+        return newMarket(
+                new MarketInfo(
+                        "m-" + nextMarketNumber++,
+                        eventId,
+                        sport.name(),
+                        competition,
+                        type.type(),
+                        type.name(),
+                        type.selectionIds()));
+    }
+
+    private Market newMarket(MarketInfo info) {
+        int n = info.selectionIds().size();
         double[] p = new double[n];
         for (int i = 0; i < n; i++) {
             p[i] = 0.5 + random.nextDouble() * 1.5;
         }
-        if (n == 3) {
-            // a football draw is rarely the favourite: about 22-30 %
+        if (n == 3 && "draw".equals(info.selectionIds().get(1))) {
+            // a draw is rarely the favourite: about 22-30 %
             p[1] = (p[0] + p[2]) * (0.28 + 0.15 * random.nextDouble());
         }
         double sum = 0;
@@ -339,15 +423,6 @@ public final class MarketSimulation {
             p[i] /= sum;
         }
         normalise(p);
-        MarketInfo info =
-                new MarketInfo(
-                        "m-" + nextMarketNumber++,
-                        eventId,
-                        sport.name(),
-                        competition,
-                        type.type(),
-                        type.name(),
-                        type.selectionIds());
         return new Market(info, 0.03 + 0.04 * random.nextDouble(), p);
     }
 

@@ -104,4 +104,20 @@ class LocalStackOptionsTest {
         assertThatThrownBy(() -> LocalStackOptions.parse(new String[] {"--seed"}))
                 .hasMessageContaining("'seed'");
     }
+
+    @Test
+    void catalogChurnAndNoCatalog() {
+        LocalStackOptions defaults = LocalStackOptions.parse(new String[] {});
+        assertThat(defaults.catalogChurnMs).isEqualTo(LocalStackOptions.DEFAULT_CATALOG_CHURN_MS);
+        assertThat(defaults.noCatalog()).isFalse();
+
+        LocalStackOptions given =
+                LocalStackOptions.parse(new String[] {"--catalog-churn-ms", "0", "--no-catalog"});
+        assertThat(given.catalogChurnMs).isZero();
+        assertThat(given.noCatalog()).isTrue();
+        assertThat(given.jobArgs).containsExactly("--no-catalog");
+
+        assertThatThrownBy(() -> LocalStackOptions.parse(new String[] {"--catalog-churn-ms", "-5"}))
+                .hasMessageContaining("'catalog-churn-ms'");
+    }
 }
