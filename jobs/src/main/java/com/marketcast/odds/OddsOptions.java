@@ -87,6 +87,15 @@ public final class OddsOptions {
                     .withDescription(
                             "A channel with no command for this long is expired as if it had disconnected.");
 
+    public static final ConfigOption<Duration> CLOSED_MARKET_TTL =
+            ConfigOptions.key("closed-market-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "How long the job keeps a closed market (late subscribers get removed/CLOSED, a"
+                                    + " reopening continues its chain) before it releases its state and"
+                                    + " deletes its Redis mirror.");
+
     public static final ConfigOption<String> UPDATES_TOPIC =
             ConfigOptions.key("updates-topic")
                     .stringType()
@@ -153,6 +162,7 @@ public final class OddsOptions {
                     PARALLELISM,
                     CHECKPOINT_INTERVAL,
                     CHANNEL_TTL,
+                    CLOSED_MARKET_TTL,
                     UPDATES_TOPIC,
                     COMMANDS_TOPIC,
                     DEAD_LETTERS_TOPIC,

@@ -125,7 +125,7 @@ public final class OddsPipeline {
 
         inputs.keyBy(MarketInput::marketId)
                 .connect(queries)
-                .process(new MarketReducer())
+                .process(new MarketReducer(settings.closedMarketTtl()))
                 .returns(RedisWrite.class)
                 .uid(Descriptors.MARKET_REDUCER)
                 .name(Descriptors.MARKET_REDUCER)

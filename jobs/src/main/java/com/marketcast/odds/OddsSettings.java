@@ -40,6 +40,7 @@ public final class OddsSettings implements Serializable {
     private final Integer parallelism;
     private final Duration checkpointInterval;
     private final Duration channelTtl;
+    private final Duration closedMarketTtl;
     private final String updatesTopic;
     private final String commandsTopic;
     private final String deadLettersTopic;
@@ -73,6 +74,7 @@ public final class OddsSettings implements Serializable {
         parallelism = read(conf, OddsOptions.PARALLELISM);
         checkpointInterval = read(conf, OddsOptions.CHECKPOINT_INTERVAL);
         channelTtl = read(conf, OddsOptions.CHANNEL_TTL);
+        closedMarketTtl = read(conf, OddsOptions.CLOSED_MARKET_TTL);
         updatesTopic = nonBlank(conf, OddsOptions.UPDATES_TOPIC);
         commandsTopic = nonBlank(conf, OddsOptions.COMMANDS_TOPIC);
         deadLettersTopic = nonBlank(conf, OddsOptions.DEAD_LETTERS_TOPIC);
@@ -91,6 +93,10 @@ public final class OddsSettings implements Serializable {
                 OddsOptions.CHECKPOINT_INTERVAL,
                 "must be at least 10ms");
         require(channelTtl.toMillis() >= 1000, OddsOptions.CHANNEL_TTL, "must be at least 1s");
+        require(
+                closedMarketTtl.toMillis() >= 1000,
+                OddsOptions.CLOSED_MARKET_TTL,
+                "must be at least 1s");
         require(maxRecordBytes >= 1024, OddsOptions.MAX_RECORD_BYTES, "must be at least 1024");
         require(redisBatchSize > 0, OddsOptions.REDIS_BATCH_SIZE, "must be positive");
         require(
@@ -240,6 +246,10 @@ public final class OddsSettings implements Serializable {
         return channelTtl;
     }
 
+    public Duration closedMarketTtl() {
+        return closedMarketTtl;
+    }
+
     public String updatesTopic() {
         return updatesTopic;
     }
@@ -294,6 +304,8 @@ public final class OddsSettings implements Serializable {
                 + checkpointInterval
                 + " channel-ttl="
                 + channelTtl
+                + " closed-market-ttl="
+                + closedMarketTtl
                 + " topics="
                 + updatesTopic
                 + ","

@@ -248,6 +248,10 @@ class CatalogITCase {
         awaitHeld(channel, "m2 removed", held -> !held.containsKey(m2));
         assertThat(last(channel, m2).reason).isEqualTo("CLOSED");
         assertThat(subscriber.gaps()).isZero();
+        // closed-market-ttl later its state and its mirror are released
+        Await.until(
+                WAIT, "the mirror of closed m2 to go", () -> !mirrors().contains("market:" + m2));
+        assertThat(mirrors()).contains("market:" + m1);
     }
 
     @Test
@@ -458,7 +462,8 @@ class CatalogITCase {
                                 Map.entry("catalog-url", postgres.jdbcUrl()),
                                 Map.entry("catalog-user", postgres.user()),
                                 Map.entry("catalog-password", postgres.password()),
-                                Map.entry("catalog-slot", slot)));
+                                Map.entry("catalog-slot", slot),
+                                Map.entry("closed-market-ttl", "2s")));
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             // as flink-conf/config.yaml sets it: the latency measured here is the deployed one

@@ -48,6 +48,7 @@ class OddsSettingsTest {
                 "--chanel-ttl|10min|Unknown option 'chanel-ttl'",
                 "--channel-ttl|soon|Option 'channel-ttl' has an invalid value",
                 "--channel-ttl|10ms|Option 'channel-ttl' must be at least 1s",
+                "--closed-market-ttl|10ms|Option 'closed-market-ttl' must be at least 1s",
                 "--checkpoint-interval|-5s|Option 'checkpoint-interval'",
                 "--parallelism|0|Option 'parallelism' must be positive",
                 "--parallelism|two|Option 'parallelism' has an invalid value",

@@ -1,5 +1,6 @@
 package com.marketcast.odds.catalog;
 
+import com.marketcast.odds.model.MarketStatus;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.state.MapState;
@@ -15,7 +16,8 @@ import org.apache.flink.util.Collector;
 /**
  * Keyed by event id: joins the catalog's events and markets, so that a change of an event (a
  * rename, a moved kick-off, in-play) reaches every market of that event. Emits a market's joined
- * catalog data once both its row and its event's row are known, in whichever order they come.
+ * catalog data once both its row and its event's row are known, in whichever order they come. A
+ * closed market is emitted once and then forgotten here; a later row of it (reopened) joins again.
  */
 public class CatalogJoin extends KeyedProcessFunction<String, CatalogChange, MarketCatalog> {
     private static final long serialVersionUID = 1L;
@@ -59,6 +61,9 @@ public class CatalogJoin extends KeyedProcessFunction<String, CatalogChange, Mar
         markets.values().forEach(rows::add);
         for (MarketRow row : rows) {
             out.collect(MarketCatalog.of(row, change.event, change.ts));
+            if (row.status == MarketStatus.CLOSED) {
+                markets.remove(row.marketId); // held only until its event was known
+            }
         }
     }
 
@@ -72,10 +77,18 @@ public class CatalogJoin extends KeyedProcessFunction<String, CatalogChange, Mar
             out.collect(MarketCatalog.deleted(change.deletedId, change.ts));
             return;
         }
-        markets.put(change.market.marketId, change.market);
         EventRow current = event.value();
-        if (current != null) {
-            out.collect(MarketCatalog.of(change.market, current, change.ts));
+        if (current == null) {
+            markets.put(change.market.marketId, change.market);
+            return;
+        }
+        out.collect(MarketCatalog.of(change.market, current, change.ts));
+        if (change.market.status == MarketStatus.CLOSED) {
+            // the market has learnt it closed; later changes of its event are not its concern,
+            // and a catalog that keeps closed markets forever does not grow this state
+            markets.remove(change.market.marketId);
+        } else {
+            markets.put(change.market.marketId, change.market);
         }
     }
 }

@@ -9,6 +9,7 @@ import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.OddsFormat;
 import com.marketcast.odds.publish.RemovalReason;
 import com.marketcast.odds.publish.StreamMessages;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -91,6 +92,10 @@ public class MarketReducer
     public static final ValueStateDescriptor<Long> BOUNDARY_TIMER =
             new ValueStateDescriptor<>("boundary-timer", Types.LONG);
 
+    /** When a closed market's state is released ({@code closed-market-ttl} after it closed). */
+    public static final ValueStateDescriptor<Long> RELEASE_TIMER =
+            new ValueStateDescriptor<>("release-timer", Types.LONG);
+
     /**
      * A boundary the broadcast side found for a new query but could not register (no timer service
      * there): the market's next keyed input evaluates the queries and registers it.
@@ -114,7 +119,10 @@ public class MarketReducer
     private transient ValueState<Long> throttleTimer;
     private transient ValueState<Long> boundaryTimer;
     private transient ValueState<Long> boundaryDue;
+    private transient ValueState<Long> releaseTimer;
     private transient StreamMessages messages;
+
+    private final long closedMarketTtlMs;
 
     /**
      * Whether a query of the broadcast state has a time clause: derived from the broadcast state
@@ -134,6 +142,14 @@ public class MarketReducer
     private transient Counter currents;
     private transient Counter removals;
     private transient Counter queryEvaluations;
+    private transient Counter marketsReleased;
+
+    /**
+     * @param closedMarketTtl how long a closed market is kept before all its state is released
+     */
+    public MarketReducer(Duration closedMarketTtl) {
+        this.closedMarketTtlMs = closedMarketTtl.toMillis();
+    }
 
     @Override
     public void open(Configuration parameters) {
@@ -142,6 +158,7 @@ public class MarketReducer
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
         boundaryDue = getRuntimeContext().getState(BOUNDARY_DUE);
+        releaseTimer = getRuntimeContext().getState(RELEASE_TIMER);
         messages = new StreamMessages();
         run = RunEpochs.next();
         var metrics = getRuntimeContext().getMetricGroup();
@@ -153,6 +170,7 @@ public class MarketReducer
         currents = metrics.counter("currentsOut");
         removals = metrics.counter("removedOut");
         queryEvaluations = metrics.counter("queryEvaluations");
+        marketsReleased = metrics.counter("closedMarketsReleased");
     }
 
     @Override
@@ -253,7 +271,13 @@ public class MarketReducer
         out.collect(RedisWrite.set(MIRROR_PREFIX + state.marketId, messages.mirror(state)));
         if (state.status == MarketStatus.CLOSED) {
             closeAll(state, ctx.timerService(), out);
-        } else if (fresh || newEpoch) {
+            scheduleRelease(now + closedMarketTtlMs, ctx.timerService());
+            return;
+        }
+        if (before == MarketStatus.CLOSED) {
+            cancelRelease(ctx.timerService()); // reopened by the side that closed it
+        }
+        if (fresh || newEpoch) {
             resnapshot(state, ts, now, out);
         } else {
             publishChange(state, state.status != before, ts, now, ctx, out);
@@ -307,14 +331,23 @@ public class MarketReducer
     }
 
     /**
-     * Two kinds of timer share the market's key: the throttle timer and the query boundary timer;
-     * each is known by its stored timestamp (both at once when they coincide, as Flink keeps one
-     * timer per key and time). A timer matching neither was orphaned by the broadcast side, which
-     * can clear the stored timestamp but cannot delete the timer: it does nothing.
+     * Three kinds of timer share the market's key: the throttle timer, the query boundary timer and
+     * the release timer of a closed market; each is known by its stored timestamp (several at once
+     * when they coincide, as Flink keeps one timer per key and time). A timer matching neither was
+     * orphaned by the broadcast side, which can clear the stored timestamp but cannot delete the
+     * timer: it does nothing.
      */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RedisWrite> out)
             throws Exception {
+        if (Objects.equals(releaseTimer.value(), timestamp)) {
+            releaseTimer.clear();
+            MarketState closed = market.value();
+            if (closed != null && closed.status == MarketStatus.CLOSED) {
+                release(closed, ctx.timerService(), out);
+                return;
+            }
+        }
         boolean throttle = Objects.equals(throttleTimer.value(), timestamp);
         boolean boundary = Objects.equals(boundaryTimer.value(), timestamp);
         if (throttle) {
@@ -775,8 +808,8 @@ public class MarketReducer
         if (pending != null && pending == at) {
             return;
         }
-        if (pending != null && !Objects.equals(throttleTimer.value(), pending)) {
-            timers.deleteProcessingTimeTimer(pending); // unless the throttle shares the timer
+        if (pending != null && !timerInUse(pending, boundaryTimer)) {
+            timers.deleteProcessingTimeTimer(pending); // unless another kind shares the timer
         }
         if (at == Long.MAX_VALUE) {
             boundaryTimer.clear();
@@ -921,8 +954,8 @@ public class MarketReducer
         if (pending != null && pending <= at) {
             return;
         }
-        if (pending != null && !Objects.equals(boundaryTimer.value(), pending)) {
-            timers.deleteProcessingTimeTimer(pending); // unless the boundary shares the timer
+        if (pending != null && !timerInUse(pending, throttleTimer)) {
+            timers.deleteProcessingTimeTimer(pending); // unless another kind shares the timer
         }
         timers.registerProcessingTimeTimer(at);
         throttleTimer.update(at);
@@ -931,11 +964,60 @@ public class MarketReducer
     private void clearThrottle(TimerService timers) throws Exception {
         Long pending = throttleTimer.value();
         if (pending != null) {
-            if (!Objects.equals(boundaryTimer.value(), pending)) {
+            if (!timerInUse(pending, throttleTimer)) {
                 timers.deleteProcessingTimeTimer(pending);
             }
             throttleTimer.clear();
         }
+    }
+
+    /** Whether a timer kind other than {@code except} stores this timestamp. */
+    private boolean timerInUse(long at, ValueState<Long> except) throws Exception {
+        for (ValueState<Long> kind : List.of(throttleTimer, boundaryTimer, releaseTimer)) {
+            if (kind != except && Objects.equals(kind.value(), at)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void scheduleRelease(long at, TimerService timers) throws Exception {
+        if (releaseTimer.value() == null) {
+            timers.registerProcessingTimeTimer(at);
+            releaseTimer.update(at);
+        }
+    }
+
+    private void cancelRelease(TimerService timers) throws Exception {
+        Long pending = releaseTimer.value();
+        if (pending != null) {
+            if (!timerInUse(pending, releaseTimer)) {
+                timers.deleteProcessingTimeTimer(pending);
+            }
+            releaseTimer.clear();
+        }
+    }
+
+    /**
+     * A market closed for {@code closed-market-ttl}: all its state goes, with its Redis mirror.
+     * From now on it is unknown: a subscription waits for its data as for any unknown market.
+     */
+    private void release(MarketState state, TimerService timers, Collector<RedisWrite> out)
+            throws Exception {
+        for (ValueState<Long> kind : List.of(throttleTimer, boundaryTimer)) {
+            Long pending = kind.value();
+            if (pending != null) {
+                timers.deleteProcessingTimeTimer(pending);
+            }
+        }
+        market.clear();
+        subscribers.clear();
+        throttleTimer.clear();
+        boundaryTimer.clear();
+        boundaryDue.clear();
+        releaseTimer.clear();
+        out.collect(RedisWrite.delete(MIRROR_PREFIX + state.marketId));
+        marketsReleased.inc();
     }
 
     private static <T> List<T> add(List<T> list, T item) {

@@ -91,6 +91,36 @@ class CatalogJoinTest {
         assertThat(out.get(0).marketId).isEqualTo("m2");
     }
 
+    @Test
+    void aClosedMarketIsEmittedOnceThenForgottenUntilItComesBack() throws Exception {
+        send(upsert(event("e1", "Arsenal v Chelsea"), 1));
+        send(upsert(market("m1", "e1", MarketStatus.OPEN), 2));
+        send(upsert(market("m2", "e1", MarketStatus.OPEN), 3));
+        drain();
+
+        send(upsert(market("m1", "e1", MarketStatus.CLOSED), 4));
+        assertThat(drain())
+                .extracting(c -> c.marketId + ":" + c.market.status)
+                .containsExactly("m1:CLOSED");
+
+        send(upsert(event("e1", "Arsenal v Chelsea FC"), 5));
+        assertThat(drain()).extracting(c -> c.marketId).containsExactly("m2");
+
+        send(upsert(market("m1", "e1", MarketStatus.OPEN), 6)); // reopened
+        assertThat(drain())
+                .extracting(c -> c.marketId + ":" + c.event.name)
+                .containsExactly("m1:Arsenal v Chelsea FC");
+    }
+
+    @Test
+    void aClosedMarketBeforeItsEventIsEmittedWhenTheEventArrivesThenForgotten() throws Exception {
+        send(upsert(market("m1", "e1", MarketStatus.CLOSED), 1));
+        send(upsert(event("e1", "Arsenal v Chelsea"), 2));
+        assertThat(drain()).extracting(c -> c.marketId).containsExactly("m1");
+        send(upsert(event("e1", "Arsenal v Chelsea FC"), 3));
+        assertThat(drain()).isEmpty();
+    }
+
     private void send(CatalogChange change) throws Exception {
         harness.processElement(change, change.ts);
     }

@@ -21,6 +21,7 @@ import com.marketcast.odds.publish.RemovalReason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -189,7 +190,62 @@ class MarketReducerTest {
 
         work(subscribe("c3", OddsFormat.DECIMAL, 0, true));
         assertThat(onlyMessage("c3").get("reason").asText()).isEqualTo("CLOSED");
+        // the market's data and its release timer
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+    }
+
+    @Test
+    void aClosedMarketIsReleasedAfterItsTtlWithItsMirror() throws Exception {
+        harness.setProcessingTime(1_000);
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        work(subscribe("c2", OddsFormat.DECIMAL, 5_000, true)); // throttled: a pending timer
+        update("m1", 2, null, "home", 1.90);
+        drain();
+
+        update("m1", 3, MarketStatus.CLOSED);
+        assertThat(messagesTo("c2", drain())).hasSize(1);
+        harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis() - 1);
+        assertThat(drain()).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+
+        harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis());
+        assertThat(drain())
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("DEL market:m1");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+
+        // forgotten: a subscriber waits for its data as for any unknown market, which starts afresh
+        work(subscribe("c3", OddsFormat.DECIMAL, 0, true));
+        assertThat(drain()).isEmpty();
+        update("m1", 4, MarketStatus.OPEN, "home", 2.10);
+        List<RedisWrite> out = drain();
+        assertThat(out)
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1", "PUBLISH stream:c3");
+        JsonNode snapshot = messagesTo("c3", out).get(0);
+        assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
+        assertThat(snapshot.at("/market/selections/0/price").asDouble()).isEqualTo(2.10);
+    }
+
+    @Test
+    void aMarketReopenedBeforeItsTtlIsKept() throws Exception {
+        harness.setProcessingTime(1_000);
+        update("m1", 1, null, "home", 1.85);
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.CLOSED, "Arsenal"), 10);
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1); // closed by the catalog
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.OPEN, "Arsenal"), 20);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
         assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+
+        harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis());
+        drain();
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        JsonNode snapshot = onlyMessage("c1");
+        assertThat(snapshot.at("/market/status").asText()).isEqualTo("OPEN");
+        assertThat(snapshot.get("version").asLong()).isEqualTo(3);
     }
 
     @Test
@@ -356,7 +412,7 @@ class MarketReducerTest {
         JsonNode removed = onlyMessage("c1");
         assertThat(removed.get("type").asText()).isEqualTo("removed");
         assertThat(removed.get("reason").asText()).isEqualTo("CLOSED");
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2); // data and release timer
     }
 
     // ---------------------------------------------------------------- query subscriptions
@@ -628,6 +684,7 @@ class MarketReducerTest {
     // ---------------------------------------------------------------- helpers
 
     private static final long MINUTE = MarketQuery.MINUTE_MS;
+    private static final Duration CLOSED_TTL = Duration.ofMinutes(10);
 
     private void query(QueryCommand command) throws Exception {
         harness.processElement2(command, command.ts);
@@ -697,7 +754,7 @@ class MarketReducerTest {
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
                         new CoBroadcastWithKeyedOperator<>(
-                                new MarketReducer(), List.of(MarketReducer.QUERIES)),
+                                new MarketReducer(CLOSED_TTL), List.of(MarketReducer.QUERIES)),
                         MarketInput::marketId,
                         null,
                         Types.STRING);

@@ -11,8 +11,8 @@ import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfigu
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * A Flink Sink V2 that sends {@code PUBLISH} and {@code SET} commands to one Redis server, in
- * pipelined batches, in the order the elements arrive at each subtask.
+ * A Flink Sink V2 that sends {@code PUBLISH}, {@code SET} and {@code DEL} commands to one Redis
+ * server, in pipelined batches, in the order the elements arrive at each subtask.
  *
  * <p>Built on {@link AsyncSinkBase}: each subtask buffers commands (at most {@code
  * maxBufferedRequests}, then it backpressures) and sends a batch when {@code maxBatchSize} commands

@@ -34,10 +34,10 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * attempts the writer fails the task with a {@link RedisSinkException}.
  *
  * <p>Metrics, beside the {@code numRecordsOut}/{@code numBytesOut}/{@code currentSendTime} that
- * {@code AsyncSinkWriter} registers: {@code numPublishes} and {@code numSets} (commands Redis
- * accepted, repeats by retries included), {@code numBatches} (pipelines that succeeded), {@code
- * numFailedAttempts}, {@code numRetries}, and the histogram {@code flushLatencyMicros} (one
- * successful pipeline round trip, connection borrow included).
+ * {@code AsyncSinkWriter} registers: {@code numPublishes}, {@code numSets} and {@code numDeletes}
+ * (commands Redis accepted, repeats by retries included), {@code numBatches} (pipelines that
+ * succeeded), {@code numFailedAttempts}, {@code numRetries}, and the histogram {@code
+ * flushLatencyMicros} (one successful pipeline round trip, connection borrow included).
  */
 final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSinkWriter.class);
@@ -50,6 +50,7 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
 
     private final Counter numPublishes;
     private final Counter numSets;
+    private final Counter numDeletes;
     private final Counter numBatches;
     private final Counter numFailedAttempts;
     private final Counter numRetries;
@@ -77,6 +78,7 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
         MetricGroup metrics = context.metricGroup();
         this.numPublishes = metrics.counter("numPublishes");
         this.numSets = metrics.counter("numSets");
+        this.numDeletes = metrics.counter("numDeletes");
         this.numBatches = metrics.counter("numBatches");
         this.numFailedAttempts = metrics.counter("numFailedAttempts");
         this.numRetries = metrics.counter("numRetries");
@@ -158,19 +160,18 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
                 List<Response<?>> replies = new ArrayList<>(batch.size());
                 for (RedisWrite write : batch) {
                     replies.add(
-                            write.command == RedisWrite.Command.PUBLISH
-                                    ? pipeline.publish(write.key, write.value)
-                                    : pipeline.set(write.key, write.value));
+                            switch (write.command) {
+                                case PUBLISH -> pipeline.publish(write.key, write.value);
+                                case SET -> pipeline.set(write.key, write.value);
+                                case DEL -> pipeline.del(write.key);
+                            });
                 }
                 pipeline.sync();
                 Rejection first = null;
                 for (int i = 0; i < replies.size(); i++) {
                     try {
                         replies.get(i).get();
-                        (batch.get(i).command == RedisWrite.Command.PUBLISH
-                                        ? numPublishes
-                                        : numSets)
-                                .inc();
+                        counter(batch.get(i).command).inc();
                     } catch (JedisDataException rejected) {
                         if (first == null) {
                             first = new Rejection(i, rejected);
@@ -245,6 +246,18 @@ final class RedisSinkWriter<IN> extends AsyncSinkWriter<IN, RedisWrite> {
 
     long setCount() {
         return numSets.getCount();
+    }
+
+    long deleteCount() {
+        return numDeletes.getCount();
+    }
+
+    private Counter counter(RedisWrite.Command command) {
+        return switch (command) {
+            case PUBLISH -> numPublishes;
+            case SET -> numSets;
+            case DEL -> numDeletes;
+        };
     }
 
     long batchCount() {

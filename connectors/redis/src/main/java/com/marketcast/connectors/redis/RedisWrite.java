@@ -6,7 +6,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One Redis command the sink sends: {@code PUBLISH key value} or {@code SET key value}.
+ * One Redis command the sink sends: {@code PUBLISH key value}, {@code SET key value} or {@code DEL
+ * key}.
  *
  * <p>A Flink POJO (public fields, no-arg constructor) so it crosses operator boundaries without
  * Kryo. The byte arrays are not copied: a producer may hand the same payload to many writes (one
@@ -18,7 +19,8 @@ public final class RedisWrite implements Serializable {
     /** The Redis command. */
     public enum Command {
         PUBLISH,
-        SET
+        SET,
+        DEL
     }
 
     public Command command;
@@ -39,6 +41,11 @@ public final class RedisWrite implements Serializable {
 
     public static RedisWrite set(String key, byte[] value) {
         return new RedisWrite(Command.SET, key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    /** {@code DEL key}: the value is empty. */
+    public static RedisWrite delete(String key) {
+        return new RedisWrite(Command.DEL, key.getBytes(StandardCharsets.UTF_8), new byte[0]);
     }
 
     /** Bytes this write occupies in the sink's buffer, for its size-based limits. */

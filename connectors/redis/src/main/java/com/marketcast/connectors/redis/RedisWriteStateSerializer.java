@@ -18,6 +18,7 @@ final class RedisWriteStateSerializer extends AsyncSinkWriterStateSerializer<Red
 
     private static final byte PUBLISH = 1;
     private static final byte SET = 2;
+    private static final byte DEL = 3;
 
     @Override
     public int getVersion() {
@@ -65,6 +66,8 @@ final class RedisWriteStateSerializer extends AsyncSinkWriterStateSerializer<Red
                 return PUBLISH;
             case SET:
                 return SET;
+            case DEL:
+                return DEL;
             default:
                 throw new IllegalArgumentException("No state code for command " + command);
         }
@@ -76,6 +79,8 @@ final class RedisWriteStateSerializer extends AsyncSinkWriterStateSerializer<Red
                 return RedisWrite.Command.PUBLISH;
             case SET:
                 return RedisWrite.Command.SET;
+            case DEL:
+                return RedisWrite.Command.DEL;
             default:
                 throw new IOException("Unknown Redis command code " + code + " in sink state");
         }

@@ -70,6 +70,25 @@ class RedisSinkWriterITCase {
     }
 
     @Test
+    void deletesInBatchOrder() throws Exception {
+        try (WriterHarness harness = new WriterHarness(WriterHarness.sink(redis.uri()).build());
+                Jedis jedis = new Jedis(URI.create(redis.uri()))) {
+            harness.write(RedisWrite.set("del.gone", bytes("v1")));
+            harness.write(RedisWrite.set("del.back", bytes("v1")));
+            harness.write(RedisWrite.delete("del.gone"));
+            harness.write(RedisWrite.delete("del.back"));
+            harness.write(RedisWrite.set("del.back", bytes("v2")));
+            harness.write(RedisWrite.delete("del.never-set"));
+            harness.flushAll();
+
+            assertThat(jedis.exists("del.gone")).isFalse();
+            assertThat(jedis.get("del.back")).isEqualTo("v2");
+            assertThat(harness.writer().deleteCount()).isEqualTo(3);
+            assertThat(harness.writer().setCount()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void sendsFullBatchesAtOnceAndTheRestWhenTheBufferTimesOut() throws Exception {
         RedisSink<RedisWrite> sink =
                 WriterHarness.sink(redis.uri()).setMaxBatchSize(10).setMaxTimeInBufferMS(5).build();

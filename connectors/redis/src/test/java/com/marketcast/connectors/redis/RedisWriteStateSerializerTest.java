@@ -24,6 +24,7 @@ class RedisWriteStateSerializerTest {
                         RedisWrite.publish("channel-2", new byte[0]),
                         new RedisWrite(
                                 RedisWrite.Command.SET, new byte[] {0, -1, 127}, new byte[] {-128}),
+                        RedisWrite.delete("snapshot:2"),
                         RedisWrite.publish("çhännel-€", utf8("ünïcode")));
         Deque<RequestEntryWrapper<RedisWrite>> buffer = new ArrayDeque<>();
         for (RedisWrite write : writes) {
