@@ -7,6 +7,7 @@ import com.marketcast.odds.testing.Await;
 import com.marketcast.odds.testing.FeedScript;
 import com.marketcast.odds.testing.HeldMarket;
 import com.marketcast.odds.testing.KafkaClients;
+import com.marketcast.odds.testing.MiniClusters;
 import com.marketcast.odds.testing.ProtocolSubscriber;
 import com.marketcast.odds.testing.ProtocolSubscriber.Received;
 import com.marketcast.odds.testing.SharedServices;
@@ -25,12 +26,8 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -59,14 +56,7 @@ class CatalogITCase {
             "[{\"id\":\"home\",\"name\":\"Arsenal\"},{\"id\":\"draw\",\"name\":\"Draw\"},"
                     + "{\"id\":\"away\",\"name\":\"Chelsea\"}]";
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .setConfiguration(flinkConfig())
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.rocksDbTwoSlots();
 
     private static EmbeddedPostgres postgres;
 
@@ -78,15 +68,6 @@ class CatalogITCase {
     private String updates;
     private String commands;
     private String groupId;
-
-    private static Configuration flinkConfig() {
-        Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        return conf;
-    }
 
     @BeforeAll
     static void startPostgres() {

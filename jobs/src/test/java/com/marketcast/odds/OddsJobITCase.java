@@ -8,6 +8,7 @@ import com.marketcast.odds.testing.Await;
 import com.marketcast.odds.testing.FeedScript;
 import com.marketcast.odds.testing.HeldMarket;
 import com.marketcast.odds.testing.KafkaClients;
+import com.marketcast.odds.testing.MiniClusters;
 import com.marketcast.odds.testing.ProtocolSubscriber;
 import com.marketcast.odds.testing.ProtocolSubscriber.Received;
 import com.marketcast.odds.testing.SharedServices;
@@ -19,12 +20,8 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -45,14 +42,7 @@ class OddsJobITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .setConfiguration(flinkConfig())
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.rocksDbTwoSlots();
 
     private KafkaClients kafka;
     private ProtocolSubscriber subscriber;
@@ -61,15 +51,6 @@ class OddsJobITCase {
     private String commands;
     private String deadLetters;
     private String groupId;
-
-    private static Configuration flinkConfig() {
-        Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        return conf;
-    }
 
     @BeforeEach
     void startJob() throws Exception {
