@@ -90,9 +90,15 @@ public final class EmbeddedKafka implements AutoCloseable {
      * topic that already exists with that name is left as it is.
      */
     public void createTopic(String name, int partitions) {
+        createTopic(name, partitions, Map.of());
+    }
+
+    /** The same, with topic configs (for example {@code message.timestamp.type}). */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
         try (Admin admin = admin()) {
             try {
-                admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+                admin.createTopics(
+                                List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
                         .all()
                         .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {

@@ -1,0 +1,106 @@
+package com.marketcast.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.util.TimeUtils;
+
+/** The benchmark's command line; every option has a default, a bad value names its option. */
+final class BenchmarkOptions {
+    static final List<String> SCENARIOS = List.of("rocksdb", "heap", "rocksdb-no-checkpoints");
+
+    int markets = 20_000;
+    int channels = 20_000;
+    double fanOut = 8;
+    List<Double> rates = List.of(2_000.0, 5_000.0, 10_000.0, 20_000.0);
+    Duration warmUp = Duration.ofSeconds(5);
+    Duration measure = Duration.ofSeconds(10);
+    int repetitions = 3;
+    List<String> scenarios = SCENARIOS;
+    boolean baseline = true;
+    int shards = 4;
+    long seed = 42;
+
+    /** {@code --smoke}: a few seconds in all; checks that the harness works, not its speed. */
+    static BenchmarkOptions smoke() {
+        BenchmarkOptions o = new BenchmarkOptions();
+        o.markets = 500;
+        o.channels = 200;
+        o.fanOut = 4;
+        o.rates = List.of(300.0);
+        o.warmUp = Duration.ofSeconds(1);
+        o.measure = Duration.ofSeconds(2);
+        o.repetitions = 1;
+        o.scenarios = List.of("rocksdb");
+        o.shards = 2;
+        return o;
+    }
+
+    static BenchmarkOptions parse(String[] args) {
+        BenchmarkOptions o = List.of(args).contains("--smoke") ? smoke() : new BenchmarkOptions();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--smoke")) {
+                continue;
+            }
+            if (!arg.startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Option '" + arg + "' needs a value");
+            }
+            String name = arg.substring(2);
+            String value = args[++i];
+            try {
+                switch (name) {
+                    case "markets" -> o.markets = positive(Integer.parseInt(value));
+                    case "channels" -> o.channels = positive(Integer.parseInt(value));
+                    case "fanout" -> o.fanOut = positive(Double.parseDouble(value));
+                    case "rates" -> o.rates = rates(value);
+                    case "warmup" -> o.warmUp = TimeUtils.parseDuration(value);
+                    case "measure" -> o.measure = TimeUtils.parseDuration(value);
+                    case "repetitions" -> o.repetitions = positive(Integer.parseInt(value));
+                    case "scenarios" -> o.scenarios = scenarios(value);
+                    case "baseline" -> o.baseline = Boolean.parseBoolean(value);
+                    case "shards" -> o.shards = positive(Integer.parseInt(value));
+                    case "seed" -> o.seed = Long.parseLong(value);
+                    default -> throw new IllegalArgumentException("unknown option");
+                }
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(
+                        "Option '" + name + "': " + e.getMessage() + " (got '" + value + "')", e);
+            }
+        }
+        return o;
+    }
+
+    private static int positive(int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("must be positive");
+        }
+        return value;
+    }
+
+    private static double positive(double value) {
+        if (!(value > 0)) {
+            throw new IllegalArgumentException("must be positive");
+        }
+        return value;
+    }
+
+    private static List<Double> rates(String value) {
+        List<Double> rates = new ArrayList<>();
+        for (String part : value.split(",")) {
+            rates.add(positive(Double.parseDouble(part.trim())));
+        }
+        return rates;
+    }
+
+    private static List<String> scenarios(String value) {
+        List<String> chosen = Arrays.stream(value.split(",")).map(String::trim).toList();
+        for (String s : chosen) {
+            if (!SCENARIOS.contains(s)) {
+                throw new IllegalArgumentException("must be among " + SCENARIOS);
+            }
+        }
+        return chosen;
+    }
+}

@@ -1,0 +1,215 @@
+package com.marketcast.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The end-to-end benchmark (README, BENCHMARKS.md): for each scenario of the job (RocksDB, heap
+ * state, RocksDB without checkpoints) a fresh stack, the workload's channels subscribed, then each
+ * input rate for the repetitions; beside them in the same run the baseline B1, a plain jedis
+ * PUBLISH loop with the same fan-out to the same kind of subscribers. Prints a table per scenario
+ * (median and min–max of the repetitions) and the ratios.
+ */
+public final class OddsBenchmark {
+    private final BenchmarkOptions options;
+    private final PrintStream out;
+
+    /** What a run found, for the smoke test and for the ratios. */
+    record Report(Map<String, List<List<Measurement>>> scenarios, List<Measurement> baseline) {}
+
+    OddsBenchmark(BenchmarkOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchmarkOptions options;
+        try {
+            options = BenchmarkOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        new OddsBenchmark(options, System.out).run();
+        System.exit(0); // MiniCluster and client threads would keep the JVM up
+    }
+
+    Report run() throws Exception {
+        Workload workload = workload();
+        out.printf(
+                Locale.ROOT,
+                "marketcast benchmark %s: %,d markets, %,d channels, %,d subscriptions (mean"
+                        + " fan-out %.1f, hottest market %,d channels), expected %.1f channel"
+                        + " messages per update; %s warm-up and %s measured per rate, %d"
+                        + " repetitions%n",
+                LocalDate.now(),
+                workload.markets,
+                workload.channels,
+                workload.subscriptions(),
+                (double) workload.subscriptions() / workload.markets,
+                workload.hottestWatchers(),
+                workload.expectedFanOut(),
+                options.warmUp,
+                options.measure,
+                options.repetitions);
+
+        List<Measurement> baseline = new ArrayList<>();
+        if (options.baseline) {
+            baseline = baseline();
+        }
+        Map<String, List<List<Measurement>>> results = new LinkedHashMap<>();
+        for (String name : options.scenarios) {
+            results.put(name, scenario(scenarioOf(name)));
+        }
+        printRatios(results, baseline);
+        return new Report(results, baseline);
+    }
+
+    private Workload workload() {
+        return new Workload(options.markets, options.channels, options.fanOut, options.seed);
+    }
+
+    private List<Measurement> baseline() throws Exception {
+        out.println();
+        out.println("B1: jedis pipelined PUBLISH, 2 threads, same fan-out, no Kafka, no Flink");
+        List<Measurement> runs = new ArrayList<>();
+        try (PublishCeiling b1 =
+                new PublishCeiling(
+                        options.markets,
+                        options.channels,
+                        options.fanOut,
+                        options.seed,
+                        options.shards)) {
+            for (int r = 0; r < options.repetitions; r++) {
+                runs.add(b1.measure(options.warmUp, options.measure));
+            }
+        }
+        out.printf(
+                Locale.ROOT,
+                "  updates/s %s | messages/s %s | fan-out %s | p50 %s ms | p99 %s ms%n",
+                stat(runs, Measurement::updatesPerSec, "%,.0f"),
+                stat(runs, Measurement::messagesPerSec, "%,.0f"),
+                stat(runs, Measurement::fanOut, "%.1f"),
+                stat(runs, m -> m.percentileMs(50), "%.2f"),
+                stat(runs, m -> m.percentileMs(99), "%.2f"));
+        return runs;
+    }
+
+    private static JobUnderTest.Scenario scenarioOf(String name) {
+        return switch (name) {
+            case "rocksdb" -> new JobUnderTest.Scenario(name, "rocksdb", Duration.ofSeconds(10));
+            case "heap" -> new JobUnderTest.Scenario(name, "hashmap", Duration.ofSeconds(10));
+            case "rocksdb-no-checkpoints" -> new JobUnderTest.Scenario(name, "rocksdb", null);
+            default -> throw new IllegalArgumentException("unknown scenario " + name);
+        };
+    }
+
+    /** One list of repetitions per rate. */
+    private List<List<Measurement>> scenario(JobUnderTest.Scenario scenario) throws Exception {
+        out.println();
+        out.printf(
+                "Job, %s: state %s, checkpoints %s, parallelism 2%n",
+                scenario.name(),
+                scenario.stateBackend(),
+                scenario.checkpointInterval() == null
+                        ? "off"
+                        : "every " + scenario.checkpointInterval().toSeconds() + " s");
+        List<List<Measurement>> byRate = new ArrayList<>();
+        long setUp = System.nanoTime();
+        try (JobUnderTest job = new JobUnderTest(scenario, workload(), options.shards)) {
+            out.printf(
+                    Locale.ROOT,
+                    "  set up in %.1f s (every channel subscribed, every market started);"
+                            + " records %.0f bytes%n",
+                    (System.nanoTime() - setUp) / 1e9,
+                    job.meanRecordBytes());
+            out.println(
+                    "  rate in | updates/s in | messages/s out | fan-out | p50 ms | p99 ms |"
+                            + " p99.9 ms | max ms | sustained");
+            for (double rate : options.rates) {
+                List<Measurement> runs = new ArrayList<>();
+                for (int r = 0; r < options.repetitions; r++) {
+                    runs.add(job.measure(rate, options.warmUp, options.measure));
+                }
+                byRate.add(runs);
+                out.printf(
+                        Locale.ROOT,
+                        "  %,7.0f | %s | %s | %s | %s | %s | %s | %s | %d of %d%n",
+                        rate,
+                        stat(runs, Measurement::updatesPerSec, "%,.0f"),
+                        stat(runs, Measurement::messagesPerSec, "%,.0f"),
+                        stat(runs, Measurement::fanOut, "%.1f"),
+                        stat(runs, m -> m.percentileMs(50), "%.1f"),
+                        stat(runs, m -> m.percentileMs(99), "%.1f"),
+                        stat(runs, m -> m.percentileMs(99.9), "%.1f"),
+                        stat(runs, Measurement::maxMs, "%.0f"),
+                        runs.stream().filter(Measurement::sustained).count(),
+                        runs.size());
+            }
+        }
+        return byRate;
+    }
+
+    /** The highest rate sustained in most repetitions: its median messages/s out. */
+    static double sustainedMessagesPerSec(List<List<Measurement>> byRate) {
+        double best = 0;
+        for (List<Measurement> runs : byRate) {
+            long held = runs.stream().filter(Measurement::sustained).count();
+            if (held * 2 > runs.size()) {
+                best = Math.max(best, median(runs, Measurement::messagesPerSec));
+            }
+        }
+        return best;
+    }
+
+    private void printRatios(
+            Map<String, List<List<Measurement>>> results, List<Measurement> baseline) {
+        out.println();
+        double b1 = baseline.isEmpty() ? Double.NaN : median(baseline, Measurement::messagesPerSec);
+        for (Map.Entry<String, List<List<Measurement>>> e : results.entrySet()) {
+            double sustained = sustainedMessagesPerSec(e.getValue());
+            out.printf(
+                    Locale.ROOT,
+                    "%s: highest sustained %,.0f messages/s out = %.2f x B1%n",
+                    e.getKey(),
+                    sustained,
+                    sustained / b1);
+        }
+        if (results.containsKey("heap") && results.containsKey("rocksdb")) {
+            out.printf(
+                    Locale.ROOT,
+                    "heap / rocksdb (highest sustained messages/s): %.2f%n",
+                    sustainedMessagesPerSec(results.get("heap"))
+                            / sustainedMessagesPerSec(results.get("rocksdb")));
+        }
+    }
+
+    static double median(List<Measurement> runs, ToDoubleFunction<Measurement> metric) {
+        double[] values = runs.stream().mapToDouble(metric).sorted().toArray();
+        return values.length == 0 ? Double.NaN : values[values.length / 2];
+    }
+
+    /** "median (min–max)", or just the value for one repetition. */
+    private static String stat(
+            List<Measurement> runs, ToDoubleFunction<Measurement> metric, String format) {
+        double[] values = runs.stream().mapToDouble(metric).sorted().toArray();
+        String median = String.format(Locale.ROOT, format, values[values.length / 2]);
+        if (values.length == 1) {
+            return median;
+        }
+        return median
+                + " ("
+                + String.format(Locale.ROOT, format, values[0])
+                + "–"
+                + String.format(Locale.ROOT, format, values[values.length - 1])
+                + ")";
+    }
+}

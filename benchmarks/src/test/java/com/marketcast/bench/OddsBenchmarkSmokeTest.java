@@ -1,0 +1,67 @@
+package com.marketcast.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark's harness end to end at a tiny size ({@code --smoke}): every part runs and measures
+ * something. No speed is asserted: CI machines are shared and noisy.
+ */
+class OddsBenchmarkSmokeTest {
+
+    @Test
+    void theSmokeRunMeasuresTheJobAndTheBaseline() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        OddsBenchmark.Report report;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            report = new OddsBenchmark(BenchmarkOptions.parse(new String[] {"--smoke"}), out).run();
+        }
+
+        Measurement b1 = report.baseline().get(0);
+        assertThat(b1.messagesPerSec()).isPositive();
+        assertThat(b1.fanOut()).isGreaterThan(1);
+
+        List<List<Measurement>> rocksdb = report.scenarios().get("rocksdb");
+        Measurement job = rocksdb.get(0).get(0);
+        assertThat(job.updatesPerSec()).isPositive();
+        assertThat(job.messagesPerSec()).isPositive();
+        assertThat(job.latencyMicros().getTotalCount()).isPositive();
+        assertThat(job.percentileMs(99)).isGreaterThanOrEqualTo(job.percentileMs(50));
+
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("B1: jedis pipelined PUBLISH")
+                .contains("Job, rocksdb")
+                .contains("highest sustained");
+    }
+
+    @Test
+    void badOptionsNameTheOption() {
+        assertThat(
+                        org.assertj.core.api.Assertions.catchThrowable(
+                                () -> BenchmarkOptions.parse(new String[] {"--rates", "fast"})))
+                .hasMessageContaining("Option 'rates'");
+        assertThat(
+                        org.assertj.core.api.Assertions.catchThrowable(
+                                () ->
+                                        BenchmarkOptions.parse(
+                                                new String[] {"--scenarios", "turbo"})))
+                .hasMessageContaining("Option 'scenarios'");
+    }
+
+    @Test
+    void theWorkloadHasTheAskedMeanFanOutAndASkewedHottestMarket() {
+        Workload workload = new Workload(10_000, 10_000, 8, 1);
+        assertThat(workload.subscriptions()).isEqualTo(80_000);
+        assertThat(workload.hottestWatchers()).isGreaterThan(1_000);
+        // independent rankings of activity and popularity: the effective fan-out stays near 8
+        assertThat(workload.expectedFanOut()).isBetween(2.0, 40.0);
+        assertThat(new String(workload.update(7), StandardCharsets.UTF_8))
+                .startsWith("{\"marketId\":\"m-100007\"")
+                .contains("\"seq\":1");
+    }
+}
