@@ -93,7 +93,8 @@ INSERT INTO sample_market_types VALUES
 -- Event k of a competition with n sides: home is side k mod n, away the side 1 + 7k mod (n - 1)
 -- further on, so the pairs vary and a side never meets itself. Every tenth event is in play
 -- (started 5 to 85 minutes ago), every tenth starts within two hours (10 to 125 minutes from now)
--- and the others from 10 minutes to a week from now, on five-minute marks.
+-- and the others from 45 minutes to a week from now. Every offset counts from the minute of
+-- loading, so each event is the same distance from now() whenever the file is loaded.
 INSERT INTO events (event_id, name, sport, competition, start_time, in_play)
 SELECT 'e-' || e.n,
        e.home || ' v ' || e.away,
@@ -102,7 +103,8 @@ SELECT 'e-' || e.n,
        CASE e.n % 10
          WHEN 0 THEN date_trunc('minute', now()) - make_interval(mins => (5 + e.n * 7 % 81)::int)
          WHEN 5 THEN date_trunc('minute', now()) + make_interval(mins => (10 + 5 * (e.n % 24))::int)
-         ELSE date_trunc('hour', now()) + make_interval(mins => (10 + 5 * (e.n * 397 % 2016))::int)
+         ELSE date_trunc('minute', now())
+              + make_interval(mins => (10 + 5 * (e.n * 397 % 2016))::int)
        END,
        e.n % 10 = 0
 FROM (
