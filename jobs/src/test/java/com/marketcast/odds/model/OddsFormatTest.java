@@ -25,4 +25,27 @@ class OddsFormatTest {
         assertThat(OddsFormat.FRACTIONAL.display(price)).isEqualTo(fractional);
         assertThat(OddsFormat.AMERICAN.display(price)).isEqualTo(american);
     }
+
+    /** The fast path of {@code hundredths} agrees with the BigDecimal rule on any price. */
+    @org.junit.jupiter.api.Test
+    void hundredthsAgreesWithTheDecimalRule() {
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 200_000; i++) {
+            double price =
+                    switch (i % 4) {
+                        case 0 -> 1.01 + random.nextInt(100_000) / 100.0; // two decimals
+                        case 1 -> 1.001 + random.nextInt(1_000_000) / 1000.0; // three
+                        case 2 -> 1.01 + random.nextDouble() * 1_000; // any
+                        default -> (random.nextInt(100_000) + 0.5) / 100.0; // a half
+                    };
+            long expected =
+                    java.math.BigDecimal.valueOf(price)
+                            .setScale(2, java.math.RoundingMode.HALF_UP)
+                            .unscaledValue()
+                            .longValue();
+            org.assertj.core.api.Assertions.assertThat(OddsFormat.hundredths(price))
+                    .as("price %s", price)
+                    .isEqualTo(expected);
+        }
+    }
 }

@@ -1,0 +1,132 @@
+package com.marketcast.odds.bench;
+
+import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.channels.MarketWork;
+import com.marketcast.odds.channels.QueryCommand;
+import com.marketcast.odds.channels.WorkType;
+import com.marketcast.odds.markets.MarketInput;
+import com.marketcast.odds.markets.MarketReducer;
+import com.marketcast.odds.model.MarketUpdate;
+import com.marketcast.odds.model.OddsFormat;
+import com.marketcast.odds.model.SelectionPrice;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+
+/**
+ * The market reducer's hot path alone, on the real RocksDB backend through Flink's operator test
+ * harness: feed updates to markets with subscribers, one thread, no Kafka or Redis. For
+ * before/after figures of changes to the reducer (BENCHMARKS.md); the end-to-end benchmark is
+ * {@code bin/bench}.
+ *
+ * <p>Run: {@code mvn -B -q -pl jobs test-compile exec:java -Dexec.classpathScope=test
+ * -Dexec.mainClass=com.marketcast.odds.bench.ReducerHotPathBenchmark}
+ */
+public final class ReducerHotPathBenchmark {
+    private static final int REPETITIONS = 7;
+    private static final int MARKETS = 2_000;
+    private static final int FAN_OUT = 8;
+    private static final int UPDATES = 100_000;
+
+    public static void main(String[] args) throws Exception {
+        double[] rates = new double[REPETITIONS];
+        long messages = 0;
+        for (int r = 0; r < REPETITIONS; r++) {
+            long[] out = new long[1];
+            rates[r] = run(out);
+            messages = out[0];
+        }
+        Arrays.sort(rates);
+        System.out.printf(
+                "reducer, RocksDB, %d markets x %d subscribers, %d updates (%d messages out per"
+                        + " run): %,.0f updates/s median (%,.0f-%,.0f), %,.0f messages/s median%n",
+                MARKETS,
+                FAN_OUT,
+                UPDATES,
+                messages,
+                rates[REPETITIONS / 2],
+                rates[0],
+                rates[REPETITIONS - 1],
+                rates[REPETITIONS / 2] * messages / UPDATES);
+    }
+
+    /** Updates per second; {@code out[0]} receives the writes emitted by the measured updates. */
+    private static double run(long[] out) throws Exception {
+        try (var harness =
+                new KeyedTwoInputStreamOperatorTestHarness<
+                        String, MarketInput, QueryCommand, RedisWrite>(
+                        new CoBroadcastWithKeyedOperator<>(
+                                new MarketReducer(Duration.ofMinutes(10)),
+                                List.of(MarketReducer.QUERIES)),
+                        MarketInput::marketId,
+                        null,
+                        Types.STRING)) {
+            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
+            rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
+            harness.setStateBackend(rocksDb);
+            harness.open();
+            long[] seq = new long[MARKETS];
+            Random random = new Random(7);
+            for (int m = 0; m < MARKETS; m++) {
+                update(harness, m, ++seq[m], random);
+                for (int c = 0; c < FAN_OUT; c++) {
+                    MarketWork work =
+                            MarketWork.of(
+                                    WorkType.SUBSCRIBE,
+                                    market(m),
+                                    "0b1c2d3e-4f50-6172-8394-a5b6c7d8" + String.format("%04d", c),
+                                    1);
+                    work.oddsFormat = OddsFormat.DECIMAL;
+                    work.streaming = true;
+                    harness.processElement1(MarketInput.of(work), 1);
+                }
+            }
+            harness.getOutput().clear();
+            long emitted = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < UPDATES; i++) {
+                int m = random.nextInt(MARKETS);
+                update(harness, m, ++seq[m], random);
+                if (i % 1_000 == 999) {
+                    emitted += harness.getOutput().size();
+                    harness.getOutput().clear();
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out[0] = emitted + harness.getOutput().size();
+            return UPDATES / seconds;
+        }
+    }
+
+    private static void update(
+            KeyedTwoInputStreamOperatorTestHarness<String, MarketInput, QueryCommand, RedisWrite>
+                    harness,
+            int market,
+            long seq,
+            Random random)
+            throws Exception {
+        MarketUpdate update = new MarketUpdate();
+        update.marketId = market(market);
+        update.eventId = "e-" + market / 4;
+        update.seq = seq;
+        update.recordTime = seq;
+        update.selections =
+                new SelectionPrice[] {
+                    // cents / 100.0: the double nearest a two-decimal price, as parsing the feed's
+                    // JSON gives
+                    new SelectionPrice("home", (150 + random.nextInt(300)) / 100.0),
+                    new SelectionPrice("draw", (250 + random.nextInt(300)) / 100.0),
+                    new SelectionPrice("away", (350 + random.nextInt(300)) / 100.0)
+                };
+        harness.processElement1(MarketInput.of(update), seq);
+    }
+
+    private static String market(int m) {
+        return "m-" + (100_000 + m);
+    }
+}
