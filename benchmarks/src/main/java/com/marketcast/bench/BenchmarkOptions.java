@@ -8,7 +8,8 @@ import org.apache.flink.util.TimeUtils;
 
 /** The benchmark's command line; every option has a default, a bad value names its option. */
 final class BenchmarkOptions {
-    static final List<String> SCENARIOS = List.of("rocksdb", "heap", "rocksdb-no-checkpoints");
+    static final List<String> SCENARIOS =
+            List.of("b3", "rocksdb", "heap", "rocksdb-no-checkpoints");
 
     int markets = 20_000;
     int channels = 20_000;
@@ -32,7 +33,7 @@ final class BenchmarkOptions {
         o.warmUp = Duration.ofSeconds(1);
         o.measure = Duration.ofSeconds(2);
         o.repetitions = 1;
-        o.scenarios = List.of("rocksdb");
+        o.scenarios = List.of("b3", "rocksdb");
         o.shards = 2;
         return o;
     }

@@ -33,22 +33,31 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and started before anything is measured.
  */
 final class JobUnderTest implements AutoCloseable {
-    /** A configuration of the job: its state backend and checkpoint interval (null: off). */
-    record Scenario(String name, String stateBackend, Duration checkpointInterval) {}
+    /**
+     * A configuration of the job: its state backend and checkpoint interval (null: off); or, with
+     * {@code handWritten}, baseline B3 in place of the job.
+     */
+    record Scenario(
+            String name, String stateBackend, Duration checkpointInterval, boolean handWritten) {}
 
     private static final int PARALLELISM = 2;
+    private static final int UPDATE_PARTITIONS = 4;
 
     private final Path runDir;
     private final EmbeddedKafka kafka;
     private final RedisServer redis;
     private final JobClient job;
+    private final HandWrittenReducer handWritten;
     private final SubscriberPool subscribers;
     private final FeedDriver feed;
 
     JobUnderTest(Scenario scenario, Workload workload, int shards) throws Exception {
         runDir = Files.createTempDirectory("marketcast-bench-");
         kafka = EmbeddedKafka.start();
-        kafka.createTopic("market-updates", 4, Map.of("message.timestamp.type", "LogAppendTime"));
+        kafka.createTopic(
+                "market-updates",
+                UPDATE_PARTITIONS,
+                Map.of("message.timestamp.type", "LogAppendTime"));
         kafka.createTopic("stream-commands", 2);
         kafka.createTopic("dead-letters", 1);
         redis = RedisServer.start();
@@ -66,13 +75,25 @@ final class JobUnderTest implements AutoCloseable {
                                                 ? "1h"
                                                 : scenario.checkpointInterval().toMillis() + "ms",
                                 "no-catalog", "true"));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(
-                        PARALLELISM, flinkConfiguration(scenario));
-        job = OddsJob.start(env, settings);
+        if (scenario.handWritten()) {
+            job = null;
+            handWritten =
+                    new HandWrittenReducer(
+                            kafka.bootstrapServers(),
+                            settings.updatesTopic(),
+                            UPDATE_PARTITIONS,
+                            redis.uri(),
+                            workload,
+                            shards);
+        } else {
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironment(
+                            PARALLELISM, flinkConfiguration(scenario));
+            job = OddsJob.start(env, settings);
+            handWritten = null;
+            subscribe(workload, settings.commandsTopic(), shards);
+        }
         feed = new FeedDriver(kafka.bootstrapServers(), settings.updatesTopic(), workload);
-
-        subscribe(workload, settings.commandsTopic(), shards);
         feed.warmUp();
         subscribers.awaitSnapshots(workload.subscriptions(), Duration.ofMinutes(5));
     }
@@ -161,7 +182,11 @@ final class JobUnderTest implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            job.cancel().get();
+            if (job != null) {
+                job.cancel().get();
+            } else {
+                handWritten.close();
+            }
         } finally {
             feed.close();
             subscribers.close();

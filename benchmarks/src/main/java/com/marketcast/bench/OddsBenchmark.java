@@ -105,9 +105,13 @@ public final class OddsBenchmark {
 
     private static JobUnderTest.Scenario scenarioOf(String name) {
         return switch (name) {
-            case "rocksdb" -> new JobUnderTest.Scenario(name, "rocksdb", Duration.ofSeconds(10));
-            case "heap" -> new JobUnderTest.Scenario(name, "hashmap", Duration.ofSeconds(10));
-            case "rocksdb-no-checkpoints" -> new JobUnderTest.Scenario(name, "rocksdb", null);
+            case "rocksdb" ->
+                    new JobUnderTest.Scenario(name, "rocksdb", Duration.ofSeconds(10), false);
+            case "heap" ->
+                    new JobUnderTest.Scenario(name, "hashmap", Duration.ofSeconds(10), false);
+            case "rocksdb-no-checkpoints" ->
+                    new JobUnderTest.Scenario(name, "rocksdb", null, false);
+            case "b3" -> new JobUnderTest.Scenario(name, null, null, true);
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
     }
@@ -115,13 +119,19 @@ public final class OddsBenchmark {
     /** One list of repetitions per rate. */
     private List<List<Measurement>> scenario(JobUnderTest.Scenario scenario) throws Exception {
         out.println();
-        out.printf(
-                "Job, %s: state %s, checkpoints %s, parallelism 2%n",
-                scenario.name(),
-                scenario.stateBackend(),
-                scenario.checkpointInterval() == null
-                        ? "off"
-                        : "every " + scenario.checkpointInterval().toSeconds() + " s");
+        if (scenario.handWritten()) {
+            out.println(
+                    "B3, hand-written reducer: Kafka consumer, in-memory maps, jedis pipeline,"
+                            + " offsets committed after the flush; 2 threads, no fault tolerance");
+        } else {
+            out.printf(
+                    "Job, %s: state %s, checkpoints %s, parallelism 2%n",
+                    scenario.name(),
+                    scenario.stateBackend(),
+                    scenario.checkpointInterval() == null
+                            ? "off"
+                            : "every " + scenario.checkpointInterval().toSeconds() + " s");
+        }
         List<List<Measurement>> byRate = new ArrayList<>();
         long setUp = System.nanoTime();
         try (JobUnderTest job = new JobUnderTest(scenario, workload(), options.shards)) {
@@ -178,10 +188,16 @@ public final class OddsBenchmark {
             double sustained = sustainedMessagesPerSec(e.getValue());
             out.printf(
                     Locale.ROOT,
-                    "%s: highest sustained %,.0f messages/s out = %.2f x B1%n",
+                    "%s: highest sustained %,.0f messages/s out = %.2f x B1%s%n",
                     e.getKey(),
                     sustained,
-                    sustained / b1);
+                    sustained / b1,
+                    results.containsKey("b3") && !e.getKey().equals("b3")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " = %.2f x B3",
+                                    sustained / sustainedMessagesPerSec(results.get("b3")))
+                            : "");
         }
         if (results.containsKey("heap") && results.containsKey("rocksdb")) {
             out.printf(

@@ -33,8 +33,14 @@ class OddsBenchmarkSmokeTest {
         assertThat(job.latencyMicros().getTotalCount()).isPositive();
         assertThat(job.percentileMs(99)).isGreaterThanOrEqualTo(job.percentileMs(50));
 
+        Measurement b3 = report.scenarios().get("b3").get(0).get(0);
+        assertThat(b3.messagesPerSec()).isPositive();
+        assertThat(b3.latencyMicros().getTotalCount()).isPositive();
+
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("B1: jedis pipelined PUBLISH")
+                .contains("B3, hand-written reducer")
+                .contains("x B3")
                 .contains("Job, rocksdb")
                 .contains("highest sustained");
     }
