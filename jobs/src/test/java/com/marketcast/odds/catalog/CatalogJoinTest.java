@@ -7,8 +7,14 @@ import static com.marketcast.odds.catalog.CatalogRows.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marketcast.odds.model.MarketStatus;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -98,10 +104,13 @@ class CatalogJoinTest {
         send(upsert(market("m2", "e1", MarketStatus.OPEN), 3));
         drain();
 
+        assertThat(heldMarkets("e1")).containsExactly("m1", "m2");
+
         send(upsert(market("m1", "e1", MarketStatus.CLOSED), 4));
         assertThat(drain())
                 .extracting(c -> c.marketId + ":" + c.market.status)
                 .containsExactly("m1:CLOSED");
+        assertThat(heldMarkets("e1")).containsExactly("m2");
 
         send(upsert(event("e1", "Arsenal v Chelsea FC"), 5));
         assertThat(drain()).extracting(c -> c.marketId).containsExactly("m2");
@@ -110,15 +119,34 @@ class CatalogJoinTest {
         assertThat(drain())
                 .extracting(c -> c.marketId + ":" + c.event.name)
                 .containsExactly("m1:Arsenal v Chelsea FC");
+        assertThat(heldMarkets("e1")).containsExactly("m1", "m2");
     }
 
     @Test
     void aClosedMarketBeforeItsEventIsEmittedWhenTheEventArrivesThenForgotten() throws Exception {
         send(upsert(market("m1", "e1", MarketStatus.CLOSED), 1));
+        assertThat(heldMarkets("e1")).containsExactly("m1"); // until its event is known
         send(upsert(event("e1", "Arsenal v Chelsea"), 2));
         assertThat(drain()).extracting(c -> c.marketId).containsExactly("m1");
+        assertThat(heldMarkets("e1")).isEmpty();
         send(upsert(event("e1", "Arsenal v Chelsea FC"), 3));
         assertThat(drain()).isEmpty();
+    }
+
+    /** The market ids in the event's {@link CatalogJoin#MARKETS} state, sorted. */
+    private List<String> heldMarkets(String eventId) throws Exception {
+        AbstractStreamOperator<?> operator = (AbstractStreamOperator<?>) harness.getOperator();
+        operator.setCurrentKey(eventId);
+        MapState<String, MarketRow> markets =
+                operator.getKeyedStateBackend()
+                        .getPartitionedState(
+                                VoidNamespace.INSTANCE,
+                                VoidNamespaceSerializer.INSTANCE,
+                                CatalogJoin.MARKETS);
+        List<String> ids = new ArrayList<>();
+        markets.keys().forEach(ids::add);
+        Collections.sort(ids);
+        return ids;
     }
 
     private void send(CatalogChange change) throws Exception {

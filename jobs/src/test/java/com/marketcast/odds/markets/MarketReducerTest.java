@@ -249,6 +249,114 @@ class MarketReducerTest {
     }
 
     @Test
+    void aMarketClosedByTheCatalogIsReleasedAndItsNextRowStartsItAfresh() throws Exception {
+        harness.setProcessingTime(1_000);
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, true));
+        drain();
+
+        harness.setProcessingTime(5_000);
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.CLOSED, "Arsenal"), 10);
+        JsonNode removed = onlyMessage("c1");
+        assertThat(removed.get("type").asText()).isEqualTo("removed");
+        assertThat(removed.get("reason").asText()).isEqualTo("CLOSED");
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+        harness.setProcessingTime(5_000 + CLOSED_TTL.toMillis() - 1);
+        assertThat(drain()).isEmpty();
+        harness.setProcessingTime(5_000 + CLOSED_TTL.toMillis());
+        assertThat(drain())
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("DEL market:m1");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+
+        // the trader reopens it: a catalog row starts the forgotten market afresh
+        work(subscribe("c2", OddsFormat.DECIMAL, 0, true));
+        assertThat(drain()).isEmpty(); // pending, as for any unknown market
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.OPEN, "Arsenal"), 20);
+        List<RedisWrite> out = drain();
+        assertThat(out)
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("SET market:m1", "PUBLISH stream:c2");
+        JsonNode snapshot = messagesTo("c2", out).get(0);
+        assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
+        assertThat(snapshot.get("version").asLong()).isEqualTo(1);
+        assertThat(snapshot.at("/market/status").asText()).isEqualTo("OPEN");
+        assertThat(snapshot.at("/market/selections/0/price").isNull()).isTrue(); // feed data gone
+    }
+
+    @Test
+    void aMarketStillClosedByTheOtherSideIsReleasedAtTheTtlOfItsFirstClosure() throws Exception {
+        harness.setProcessingTime(1_000);
+        update("m1", 1, MarketStatus.CLOSED, "home", 1.85); // closed by the feed
+        harness.setProcessingTime(2_000);
+        catalog(CatalogRows.market("m1", "e1", MarketStatus.CLOSED, "Arsenal"), 10); // and catalog
+        harness.setProcessingTime(3_000);
+        update("m1", 2, MarketStatus.OPEN); // the feed reopens: the catalog still closes it
+        drain();
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+        harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis());
+        assertThat(drain())
+                .extracting(MarketReducerTest::describe)
+                .containsExactly("DEL market:m1");
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    /**
+     * Flink keeps one timer per key and timestamp: when the release falls on the market's query
+     * boundary, dropping the boundary must not delete the timer the release still needs, and
+     * cancelling the release must not lose the boundary.
+     */
+    @ParameterizedTest(name = "reopened={0}")
+    @ValueSource(booleans = {false, true})
+    void aReleaseTimerSharingItsTimestampWithABoundaryTimer(boolean reopened) throws Exception {
+        long now = 1_000_000;
+        long releaseAt = now + CLOSED_TTL.toMillis();
+        harness.setProcessingTime(now);
+        // joins startsWithinMinutes=60 exactly when a closure now would be released
+        work(
+                MarketCatalog.of(
+                        row("m1", "e1"), event("e1", "football", releaseAt + 60 * MINUTE), 10));
+        MarketQuery soon = new MarketQuery();
+        soon.startsWithinMinutes = 60;
+        query(add("c1", "q1", soon, true));
+        update("m1", 1, null, "home", 1.85); // registers the boundary at releaseAt
+        drain();
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+
+        update(
+                "m1",
+                2,
+                MarketStatus.CLOSED); // release at releaseAt; a closed market has no boundary
+        drain();
+        assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+        if (reopened) {
+            update("m1", 3, MarketStatus.OPEN); // cancels the release, the boundary comes back
+            drain();
+            assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
+        }
+
+        harness.setProcessingTime(releaseAt);
+        List<RedisWrite> out = drain();
+        if (reopened) {
+            assertThat(out)
+                    .extracting(MarketReducerTest::describe)
+                    .containsExactly("PUBLISH stream:c1");
+            assertThat(json(out.get(0)).get("type").asText()).isEqualTo("snapshot");
+            assertThat(harness.numProcessingTimeTimers()).isEqualTo(1); // the kick-off boundary
+        } else {
+            assertThat(out)
+                    .extracting(MarketReducerTest::describe)
+                    .containsExactly("DEL market:m1");
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numProcessingTimeTimers()).isZero();
+        }
+    }
+
+    @Test
     void throttledChannelGetsOneMergedDeltaPerIntervalAndStatusChangesAtOnce() throws Exception {
         harness.close();
         harness = newHarness(null, true); // RocksDB: iterating and writing the subscriber map
