@@ -23,6 +23,12 @@ final class BenchmarkOptions {
     int shards = 4;
     long seed = 42;
 
+    /** Flink's network buffer timeout; null: flink-conf/config.yaml's. */
+    Duration bufferTimeout;
+
+    /** The job's {@code redis-flush-interval}; null: the job's default. */
+    Duration redisFlushInterval;
+
     /** {@code --smoke}: a few seconds in all; checks that the harness works, not its speed. */
     static BenchmarkOptions smoke() {
         BenchmarkOptions o = new BenchmarkOptions();
@@ -63,6 +69,9 @@ final class BenchmarkOptions {
                     case "baseline" -> o.baseline = Boolean.parseBoolean(value);
                     case "shards" -> o.shards = positive(Integer.parseInt(value));
                     case "seed" -> o.seed = Long.parseLong(value);
+                    case "buffer-timeout" -> o.bufferTimeout = TimeUtils.parseDuration(value);
+                    case "redis-flush-interval" ->
+                            o.redisFlushInterval = TimeUtils.parseDuration(value);
                     default -> throw new IllegalArgumentException("unknown option");
                 }
             } catch (RuntimeException e) {

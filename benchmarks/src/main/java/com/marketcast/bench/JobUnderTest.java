@@ -8,11 +8,13 @@ import com.marketcast.odds.OddsSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -38,7 +40,12 @@ final class JobUnderTest implements AutoCloseable {
      * {@code handWritten}, baseline B3 in place of the job.
      */
     record Scenario(
-            String name, String stateBackend, Duration checkpointInterval, boolean handWritten) {}
+            String name,
+            String stateBackend,
+            Duration checkpointInterval,
+            boolean handWritten,
+            Duration bufferTimeout,
+            Duration redisFlushInterval) {}
 
     private static final int PARALLELISM = 2;
     private static final int UPDATE_PARTITIONS = 4;
@@ -63,18 +70,21 @@ final class JobUnderTest implements AutoCloseable {
         redis = RedisServer.start();
         subscribers = new SubscriberPool(redis.uri(), shards);
 
-        OddsSettings settings =
-                OddsSettings.fromMap(
-                        Map.of(
-                                "bootstrap-servers", kafka.bootstrapServers(),
-                                "redis", redis.uri(),
-                                "parallelism", Integer.toString(PARALLELISM),
-                                // "off": a checkpoint never comes due during a run
-                                "checkpoint-interval",
-                                        scenario.checkpointInterval() == null
-                                                ? "1h"
-                                                : scenario.checkpointInterval().toMillis() + "ms",
-                                "no-catalog", "true"));
+        Map<String, String> options = new HashMap<>();
+        options.put("bootstrap-servers", kafka.bootstrapServers());
+        options.put("redis", redis.uri());
+        options.put("parallelism", Integer.toString(PARALLELISM));
+        // "off": a checkpoint never comes due during a run
+        options.put(
+                "checkpoint-interval",
+                scenario.checkpointInterval() == null
+                        ? "1h"
+                        : scenario.checkpointInterval().toMillis() + "ms");
+        options.put("no-catalog", "true");
+        if (scenario.redisFlushInterval() != null) {
+            options.put("redis-flush-interval", scenario.redisFlushInterval().toMillis() + "ms");
+        }
+        OddsSettings settings = OddsSettings.fromMap(options);
         if (scenario.handWritten()) {
             job = null;
             handWritten =
@@ -133,6 +143,9 @@ final class JobUnderTest implements AutoCloseable {
                 runDir.resolve("checkpoints").toUri().toString());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, PARALLELISM);
         conf.set(RestOptions.BIND_PORT, "0");
+        if (scenario.bufferTimeout() != null) {
+            conf.set(ExecutionOptions.BUFFER_TIMEOUT, scenario.bufferTimeout());
+        }
         return conf;
     }
 

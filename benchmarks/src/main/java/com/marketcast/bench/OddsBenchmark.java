@@ -38,8 +38,15 @@ public final class OddsBenchmark {
             System.exit(2);
             return;
         }
-        new OddsBenchmark(options, System.out).run();
-        System.exit(0); // MiniCluster and client threads would keep the JVM up
+        int status = 0;
+        try {
+            new OddsBenchmark(options, System.out).run();
+        } catch (Throwable e) {
+            e.printStackTrace();
+            status = 1;
+        }
+        // MiniCluster, broker and client threads would keep the JVM up, also after a failure
+        System.exit(status);
     }
 
     Report run() throws Exception {
@@ -103,17 +110,26 @@ public final class OddsBenchmark {
         return runs;
     }
 
-    private static JobUnderTest.Scenario scenarioOf(String name) {
+    private JobUnderTest.Scenario scenarioOf(String name) {
+        Duration checkpoints = Duration.ofSeconds(10);
         return switch (name) {
-            case "rocksdb" ->
-                    new JobUnderTest.Scenario(name, "rocksdb", Duration.ofSeconds(10), false);
-            case "heap" ->
-                    new JobUnderTest.Scenario(name, "hashmap", Duration.ofSeconds(10), false);
-            case "rocksdb-no-checkpoints" ->
-                    new JobUnderTest.Scenario(name, "rocksdb", null, false);
-            case "b3" -> new JobUnderTest.Scenario(name, null, null, true);
+            case "rocksdb" -> scenario(name, "rocksdb", checkpoints, false);
+            case "heap" -> scenario(name, "hashmap", checkpoints, false);
+            case "rocksdb-no-checkpoints" -> scenario(name, "rocksdb", null, false);
+            case "b3" -> scenario(name, null, null, true);
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
+    }
+
+    private JobUnderTest.Scenario scenario(
+            String name, String stateBackend, Duration checkpoints, boolean handWritten) {
+        return new JobUnderTest.Scenario(
+                name,
+                stateBackend,
+                checkpoints,
+                handWritten,
+                options.bufferTimeout,
+                options.redisFlushInterval);
     }
 
     /** One list of repetitions per rate. */
@@ -125,12 +141,18 @@ public final class OddsBenchmark {
                             + " offsets committed after the flush; 2 threads, no fault tolerance");
         } else {
             out.printf(
-                    "Job, %s: state %s, checkpoints %s, parallelism 2%n",
+                    "Job, %s: state %s, checkpoints %s, parallelism 2%s%s%n",
                     scenario.name(),
                     scenario.stateBackend(),
                     scenario.checkpointInterval() == null
                             ? "off"
-                            : "every " + scenario.checkpointInterval().toSeconds() + " s");
+                            : "every " + scenario.checkpointInterval().toSeconds() + " s",
+                    scenario.bufferTimeout() == null
+                            ? ""
+                            : ", buffer timeout " + scenario.bufferTimeout().toMillis() + " ms",
+                    scenario.redisFlushInterval() == null
+                            ? ""
+                            : ", Redis flush " + scenario.redisFlushInterval().toMillis() + " ms");
         }
         List<List<Measurement>> byRate = new ArrayList<>();
         long setUp = System.nanoTime();
