@@ -97,6 +97,57 @@ final class LocalCatalog {
                 selectionIds);
     }
 
+    /**
+     * The names of the events of these markets, in the order of the markets, each once: what a demo
+     * channel shows.
+     */
+    List<String> eventNames(List<String> marketIds) {
+        List<String> names = new ArrayList<>();
+        try (Connection connection = connect();
+                PreparedStatement query =
+                        connection.prepareStatement(
+                                "SELECT e.name, e.in_play FROM unnest(?::text[]) WITH ORDINALITY"
+                                        + " AS m(market_id, ord) JOIN markets USING (market_id)"
+                                        + " JOIN events e USING (event_id) ORDER BY ord")) {
+            query.setArray(1, connection.createArrayOf("text", marketIds.toArray()));
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    String name = rows.getString(1) + (rows.getBoolean(2) ? " (in play)" : "");
+                    if (!names.contains(name)) {
+                        names.add(name);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            LOG.debug("Cannot read the events of {}: {}", marketIds, e.getMessage());
+        }
+        return names;
+    }
+
+    /**
+     * How many open or suspended markets of this sport have an event that starts within the next
+     * {@code minutes} and has not started: what a {@code startsWithinMinutes} query holds now.
+     */
+    long marketsStartingWithin(String sport, int minutes) {
+        try (Connection connection = connect();
+                PreparedStatement query =
+                        connection.prepareStatement(
+                                "SELECT count(*) FROM markets m JOIN events e USING (event_id)"
+                                        + " WHERE e.sport = ? AND m.status <> 'CLOSED' AND"
+                                        + " e.start_time >= now() AND e.start_time <= now() +"
+                                        + " make_interval(mins => ?)")) {
+            query.setString(1, sport);
+            query.setInt(2, minutes);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        } catch (SQLException e) {
+            LOG.debug("Cannot count the markets of {}: {}", sport, e.getMessage());
+            return -1;
+        }
+    }
+
     /** Drops the job's slot if it exists, ending a replication connection still attached to it. */
     void dropSlot(String slot) {
         try (Connection connection = connect();

@@ -37,22 +37,31 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one-command local system (PROTOCOL section 6): Kafka, Redis, the odds job on a MiniCluster, a
- * market generator, demo channels and a live tail of one of them.
+ * The one-command local system (PROTOCOL section 6): Kafka, Redis, the catalog database, the odds
+ * job on a MiniCluster, a market generator, catalog changes, demo channels and a live tail of two
+ * of them.
  *
- * <p>Without {@code --bootstrap-servers} / {@code --redis} it starts an in-process Kafka broker and
- * a private redis-server and feeds them with the {@link MarketGenerator}; given them, it runs the
- * job against those services and generates only with {@code --generate}, so an outside client can
- * drive it through the topics alone.
+ * <p>Without {@code --bootstrap-servers} / {@code --redis} / {@code --catalog-url} it starts an
+ * in-process Kafka broker, a private redis-server and a private PostgreSQL loaded with the sample
+ * catalog ({@code sql/catalog}, packaged on the classpath), feeds the catalog's markets with the
+ * {@link MarketGenerator} and changes the catalog with the {@link CatalogChurn}; given them, it
+ * runs the job against those services and generates only with {@code --generate}, so an outside
+ * client can drive it through the topics alone (an outside catalog is read, never changed). With
+ * {@code --no-catalog} the job runs without a catalog and the generator invents its markets. The
+ * job gets a replication slot of its own ({@code marketcast_local_<pid>} unless {@code
+ * --catalog-slot} is given), dropped on exit.
  *
- * <p>Everything it starts is stopped by one shutdown hook, in reverse order of start (tail and demo
- * channels, generator, job, Kafka, redis-server), so Ctrl-C leaves no process and no temp directory
- * behind. One hook rather than one per service because the JVM runs hooks concurrently: Kafka must
- * not vanish under a job that is still being cancelled.
+ * <p>Everything it starts is stopped by one shutdown hook, in reverse order of start (tails and
+ * demo channels, churn, generator, job, the job's replication slot, PostgreSQL, Kafka,
+ * redis-server), so Ctrl-C leaves no process, no slot and no temp directory behind. One hook rather
+ * than one per service because the JVM runs hooks concurrently: Kafka must not vanish under a job
+ * that is still being cancelled.
  */
 public final class LocalStack {
     static {
@@ -64,8 +73,24 @@ public final class LocalStack {
     private static final Duration JOB_STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final int PREFERRED_REST_PORT = 8081;
 
+    /** How long the demo channels wait for the job to know their markets before they open. */
+    private static final Duration DEMO_READY_TIMEOUT = Duration.ofSeconds(60);
+
     /** Demo channel D: tennis starting within two hours; kick-offs make markets leave it. */
-    static final String DEMO_QUERY = "{\"sport\":\"tennis\",\"startsWithinMinutes\":120}";
+    static final String DEMO_QUERY_SPORT = "tennis";
+
+    static final int DEMO_QUERY_MINUTES = 120;
+    static final String DEMO_QUERY =
+            "{\"sport\":\""
+                    + DEMO_QUERY_SPORT
+                    + "\",\"startsWithinMinutes\":"
+                    + DEMO_QUERY_MINUTES
+                    + "}";
+
+    /**
+     * Debezium's error log of the replication stream, closed under it when the job is cancelled.
+     */
+    private static final String DEBEZIUM_ERROR_HANDLER = "io.debezium.pipeline.ErrorHandler";
 
     private final LocalStackOptions options;
     private final PrintStream out;
@@ -73,9 +98,13 @@ public final class LocalStack {
     private volatile boolean stopping;
     private JobClient job;
     private boolean ownCatalog;
+    private LocalCatalog catalog;
 
-    /** Something to stop on shutdown, with a name for the log. */
-    private record Stoppable(String name, AutoCloseable resource) {}
+    /**
+     * Something to stop on shutdown, with a name for the log; a clean-up step ({@code logStop}
+     * false) logs what it did itself.
+     */
+    private record Stoppable(String name, AutoCloseable resource, boolean logStop) {}
 
     LocalStack(LocalStackOptions options, PrintStream out) {
         this.options = options;
@@ -154,8 +183,9 @@ public final class LocalStack {
         services.put(LocalStackOptions.BOOTSTRAP_SERVERS, bootstrapServers);
 
         ownCatalog = false;
+        EmbeddedPostgres postgres = null;
         if (!options.noCatalog() && options.jobOption(LocalStackOptions.CATALOG_URL).isEmpty()) {
-            EmbeddedPostgres postgres = EmbeddedPostgres.start().withoutShutdownHook();
+            postgres = EmbeddedPostgres.start().withoutShutdownHook();
             register("PostgreSQL", postgres);
             LocalCatalog.loadSample(postgres);
             services.put(LocalStackOptions.CATALOG_URL, postgres.jdbcUrl());
@@ -170,17 +200,22 @@ public final class LocalStack {
                     "marketcast_local_" + ProcessHandle.current().pid());
         }
         OddsSettings settings = OddsSettings.fromArgs(jobArgs(options, services));
-        LocalCatalog catalog = null;
+        catalog = null;
         if (settings.catalogEnabled()) {
             catalog =
                     new LocalCatalog(
                             settings.catalogUrl(),
                             settings.catalogUser(),
                             settings.catalogPassword());
-            LocalCatalog slotOwner = catalog;
             String slot = settings.catalogSlot();
+            LOG.info(
+                    "The job reads the catalog {} through replication slot {} and publication {}",
+                    settings.catalogUrl(),
+                    slot,
+                    settings.catalogPublication());
             // stopped after the job (last registered, first stopped) and before PostgreSQL
-            register("replication slot " + slot, () -> slotOwner.dropSlot(slot));
+            registerCleanup(
+                    "dropping replication slot " + slot, slotDropper(postgres, catalog, slot));
         }
 
         Configuration conf = flinkConfiguration(runDir, settings);
@@ -230,6 +265,10 @@ public final class LocalStack {
             List<String> hot =
                     generator != null ? generator.hottestMarkets(30) : defaultMarketIds(30);
             channels = demoChannels(hot, settings.catalogEnabled());
+            if (churn != null) {
+                // the churn draws half of its changes to what the tails show
+                churn.focus(channels.get(0).markets(), DEMO_QUERY_SPORT, DEMO_QUERY_MINUTES);
+            }
             // listen before BEGIN_STREAM: the job publishes the snapshots at once
             for (DemoChannels.Channel channel : channels) {
                 if (!channel.tailed()) {
@@ -246,15 +285,10 @@ public final class LocalStack {
         if (generator != null) {
             generator.start();
         }
-        if (churn != null) {
-            churn.start();
+        if (!channels.isEmpty() && (settings.catalogEnabled() || generator != null)) {
+            awaitDemoMarkets(redisUri, channels, settings.catalogEnabled(), generator != null);
         }
-        if (!channels.isEmpty()) {
-            DemoChannels demo = new DemoChannels(bootstrapServers, settings.commandsTopic());
-            register("demo channels", demo);
-            channels.forEach(demo::open);
-        }
-
+        // the banner before the channels open: their tails print from then on
         printBanner(
                 embeddedKafka,
                 bootstrapServers,
@@ -265,7 +299,65 @@ public final class LocalStack {
                 generator,
                 churn,
                 channels);
+        if (!channels.isEmpty()) {
+            DemoChannels demo = new DemoChannels(bootstrapServers, settings.commandsTopic());
+            register("demo channels", demo);
+            channels.forEach(demo::open);
+        }
+        if (churn != null) {
+            // after the channels open, so that the tails show its first changes
+            churn.start();
+        }
         startReports(settings, bootstrapServers, counter, churn);
+    }
+
+    /**
+     * Drops the job's replication slot once the job has stopped: through the private PostgreSQL, or
+     * with a JDBC connection to the outside catalog (a slot outlives its job and pins WAL).
+     */
+    private static AutoCloseable slotDropper(
+            EmbeddedPostgres postgres, LocalCatalog catalog, String slot) {
+        if (postgres == null) {
+            return () -> catalog.dropSlot(slot);
+        }
+        return () -> {
+            if (postgres.dropReplicationSlot(slot)) {
+                LOG.info("Dropped replication slot {} of {}", slot, postgres.jdbcUrl());
+            } else {
+                LOG.info("No replication slot {} in {} to drop", slot, postgres.jdbcUrl());
+            }
+        };
+    }
+
+    /**
+     * Waits (at most {@link #DEMO_READY_TIMEOUT}) until the job has the catalog data and the first
+     * prices of the listed demo markets, so that their first snapshots are complete. It reads the
+     * job's mirror in Redis: with an outside Redis a mirror left by an earlier run may end the wait
+     * early, which costs only the completeness of those first snapshots.
+     */
+    private static void awaitDemoMarkets(
+            String redisUri, List<DemoChannels.Channel> channels, boolean names, boolean prices) {
+        List<String> markets =
+                channels.stream().flatMap(c -> c.markets().stream()).distinct().toList();
+        if (markets.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        if (MarketMirror.awaitReady(redisUri, markets, names, prices, DEMO_READY_TIMEOUT)) {
+            LOG.info(
+                    "The job has the {}{} of the {} demo markets after {} ms; opening the demo"
+                            + " channels",
+                    names ? "catalog data" : "",
+                    names && prices ? " and prices" : prices ? "prices" : "",
+                    markets.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+        } else {
+            LOG.warn(
+                    "The job does not know all {} demo markets after {}; opening the demo channels"
+                            + " anyway (their first snapshots may lack names or prices)",
+                    markets.size(),
+                    DEMO_READY_TIMEOUT);
+        }
     }
 
     /** Blocks until the job ends; a job that ends by itself (not by Ctrl-C) ends the stack too. */
@@ -297,9 +389,11 @@ public final class LocalStack {
                 Stoppable s = started.pop();
                 try {
                     s.resource().close();
-                    LOG.info("Stopped {}", s.name());
+                    if (s.logStop()) {
+                        LOG.info("Stopped {}", s.name());
+                    }
                 } catch (Exception e) {
-                    LOG.warn("Stopping {} failed", s.name(), e);
+                    LOG.warn("{} failed", s.logStop() ? "Stopping " + s.name() : s.name(), e);
                 }
             }
         }
@@ -311,12 +405,21 @@ public final class LocalStack {
      * JVM) and starting aborts.
      */
     private void register(String name, AutoCloseable resource) throws Exception {
+        register(new Stoppable(name, resource, true));
+    }
+
+    /** A clean-up step for {@link #stop()} that logs what it does itself. */
+    private void registerCleanup(String name, AutoCloseable action) throws Exception {
+        register(new Stoppable(name, action, false));
+    }
+
+    private void register(Stoppable stoppable) throws Exception {
         synchronized (started) {
             if (stopping) {
-                resource.close();
-                throw new IllegalStateException("stopped while starting " + name);
+                stoppable.resource().close();
+                throw new IllegalStateException("stopped while starting " + stoppable.name());
             }
-            started.push(new Stoppable(name, resource));
+            started.push(stoppable);
         }
     }
 
@@ -333,6 +436,13 @@ public final class LocalStack {
     }
 
     private void stopJob() throws Exception {
+        // cancelling closes the replication connection under Debezium's reader, which logs that
+        // as an error with a stack trace: expected here, so not shown
+        try {
+            Configurator.setLevel(DEBEZIUM_ERROR_HANDLER, Level.OFF);
+        } catch (RuntimeException | LinkageError notLog4j) {
+            // another logging backend: the error shows, nothing else changes
+        }
         JobStatus status = job.getJobStatus().get(5, TimeUnit.SECONDS);
         if (!status.isGloballyTerminalState()) {
             job.cancel().get(JOB_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -537,6 +647,7 @@ public final class LocalStack {
                                     ? "query " + c.query()
                                     : c.markets().size() + " markets",
                             c.tailed() ? "  (tailed)" : ""));
+            b.append("               watches ").append(watches(c)).append('\n');
         }
         b.append("  Ctrl-C stops everything.\n");
         if (!channels.isEmpty()) {
@@ -554,6 +665,45 @@ public final class LocalStack {
                             + " ----");
         }
         out.println(b);
+    }
+
+    /** What a demo channel watches, for the banner: its markets and their events, or its query. */
+    private String watches(DemoChannels.Channel channel) {
+        if (channel.query() != null && !channel.query().equals(DEMO_QUERY)) {
+            return "every market its query matches";
+        }
+        if (channel.query() != null) {
+            String what =
+                    DEMO_QUERY_SPORT
+                            + " events starting within "
+                            + DEMO_QUERY_MINUTES
+                            + " minutes (markets join and leave as kick-offs move and events go"
+                            + " in play)";
+            if (catalog != null) {
+                long now = catalog.marketsStartingWithin(DEMO_QUERY_SPORT, DEMO_QUERY_MINUTES);
+                if (now >= 0) {
+                    what += ", " + now + " markets now";
+                }
+            }
+            return what;
+        }
+        List<String> ids = channel.markets();
+        String markets =
+                ids.size() <= 5
+                        ? String.join(" ", ids)
+                        : String.join(" ", ids.subList(0, 3)) + " … " + ids.get(ids.size() - 1);
+        if (catalog == null) {
+            return markets;
+        }
+        List<String> events = catalog.eventNames(ids);
+        if (events.isEmpty()) {
+            return markets;
+        }
+        String shown = String.join(", ", events.subList(0, Math.min(3, events.size())));
+        if (events.size() > 3) {
+            shown += " and " + (events.size() - 3) + " more";
+        }
+        return markets + " of " + shown;
     }
 
     private void startReports(
@@ -607,6 +757,9 @@ public final class LocalStack {
                                     : Long.toString(deadLetters - last[2]),
                             churn == null ? "" : "  |  catalog changes " + churn.total(),
                             status);
+                    if (churn != null) {
+                        LOG.info("Catalog churn: {}", churn.summary());
+                    }
                     last[0] = updates;
                     last[1] = messages;
                     last[2] = deadLetters;

@@ -13,9 +13,11 @@ import java.util.Set;
  * here).
  *
  * <p>Own options: {@code --generate} (run the market generator against given services), {@code
- * --rate} updates/s, {@code --markets}, {@code --seed}, {@code --flink-conf} dir, {@code
- * --demo-channels} (open and tail the demo channels; default true). Flags take an optional {@code
- * true}/{@code false}.
+ * --rate} updates/s, {@code --markets} (without a catalog), {@code --seed} (the generator's; the
+ * catalog churn uses seed + 1), {@code --flink-conf} dir, {@code --demo-channels} (open and tail
+ * the demo channels; default true), {@code --catalog-churn-ms} (a change of the private catalog
+ * every this many ms; default 2000, 0 for none). Flags take an optional {@code true}/{@code false}.
+ * The job's {@code --catalog-*} and {@code --no-catalog} pass through to the job.
  */
 final class LocalStackOptions {
     static final String BOOTSTRAP_SERVERS = "bootstrap-servers";

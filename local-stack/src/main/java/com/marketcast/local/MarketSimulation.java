@@ -3,6 +3,7 @@ package com.marketcast.local;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -35,8 +36,12 @@ import java.util.Random;
  *   <li>{@code seq} starts at 1 per market and grows by one per update.
  * </ul>
  *
- * <p>One thread drives it (the generator's); {@link #openMarketIds} and {@link #markets} may be
- * called from others and are synchronized with {@link #next}.
+ * <p>With a catalog ({@link #MarketSimulation(List, long)}) it prices the catalog's markets instead
+ * and never closes or invents one: the catalog churn closes markets ({@link #remove}) and adds new
+ * ones ({@link #add}), which are announced with a full update at once.
+ *
+ * <p>One thread drives it (the generator's); {@link #openMarketIds}, {@link #markets}, {@link
+ * #remove} and {@link #add} may be called from others and are synchronized with {@link #next}.
  */
 public final class MarketSimulation {
     static final double P_MIN = 0.01;
@@ -138,7 +143,12 @@ public final class MarketSimulation {
     private record Timed(long dueAt, long order, int slot, Action action) {}
 
     private final Random random;
-    private final Market[] slots;
+
+    /** Hottest first; a null slot is free (its market closed). Grows when a market is added. */
+    private final List<Market> slots;
+
+    /** How many slots the start-up announcement covers (the markets given or invented at start). */
+    private final int initialMarkets;
 
     /**
      * Whether the feed closes markets and invents their replacements; not when a catalog owns the
@@ -147,7 +157,7 @@ public final class MarketSimulation {
     private final boolean ownsMarkets;
 
     private final Deque<Market> added = new ArrayDeque<>();
-    private final double[] cumulativeHotness;
+    private double[] cumulativeHotness;
     private final PriorityQueue<Timed> timeline =
             new PriorityQueue<>(
                     Comparator.comparingLong(Timed::dueAt).thenComparingLong(Timed::order));
@@ -161,40 +171,41 @@ public final class MarketSimulation {
             throw new IllegalArgumentException("markets must be at least 1, got " + markets);
         }
         this.random = new Random(seed);
-        this.slots = new Market[markets];
+        this.slots = new ArrayList<>(markets);
+        this.initialMarkets = markets;
         this.ownsMarkets = true;
         this.cumulativeHotness = hotness(markets);
         // events get all their sport's markets in a row, so ~300 markets make ~120 events
-        int slot = 0;
-        while (slot < markets) {
+        while (slots.size() < markets) {
             Sport sport = pickSport();
             String eventId = "e-" + nextEventNumber++;
             String competition =
                     sport.competitions().get(random.nextInt(sport.competitions().size()));
             for (MarketType type : sport.marketTypes()) {
-                if (slot == markets) {
+                if (slots.size() == markets) {
                     break;
                 }
-                slots[slot++] = newMarket(sport, competition, eventId, type);
+                slots.add(newMarket(sport, competition, eventId, type));
             }
         }
     }
 
     /**
-     * A feed of the catalog's markets, the first ones the hottest: the feed suspends and reopens
-     * them but never closes one; {@link #remove} and {@link #add} follow the catalog's closures and
-     * new markets.
+     * A feed of the catalog's markets (those not closed), the first ones the hottest (Zipf over the
+     * list order: put the in-play markets first): the feed suspends and reopens them but never
+     * closes one; {@link #remove} and {@link #add} follow the catalog's closures and new markets.
      */
     public MarketSimulation(List<MarketInfo> catalog, long seed) {
         if (catalog.isEmpty()) {
             throw new IllegalArgumentException("the catalog has no market to feed");
         }
         this.random = new Random(seed);
-        this.slots = new Market[catalog.size()];
+        this.slots = new ArrayList<>(catalog.size());
+        this.initialMarkets = catalog.size();
         this.ownsMarkets = false;
         this.cumulativeHotness = hotness(catalog.size());
-        for (int k = 0; k < slots.length; k++) {
-            slots[k] = newMarket(catalog.get(k));
+        for (MarketInfo info : catalog) {
+            slots.add(newMarket(info));
         }
     }
 
@@ -208,11 +219,18 @@ public final class MarketSimulation {
         return cumulative;
     }
 
-    /** A market closed in the catalog: no further update for it. */
+    /**
+     * A market closed in the catalog: no further update for it, and its slot is free for the next
+     * market added.
+     *
+     * @return whether the simulation fed it
+     */
     public synchronized boolean remove(String marketId) {
-        for (int k = 0; k < slots.length; k++) {
-            if (slots[k] != null && slots[k].info.marketId().equals(marketId)) {
-                slots[k] = null;
+        for (int k = 0; k < slots.size(); k++) {
+            Market market = slots.get(k);
+            if (market != null && market.info.marketId().equals(marketId)) {
+                slots.set(k, null);
+                added.remove(market);
                 return true;
             }
         }
@@ -220,25 +238,40 @@ public final class MarketSimulation {
     }
 
     /**
-     * A market added to the catalog: it takes a free slot (one a removed market left) and is
-     * announced with a full update next. Without a free slot it is not fed.
+     * A market added to the catalog: it takes a free slot (the hottest one a removed market left),
+     * or a new, coldest slot, and is announced with a full update next.
+     *
+     * @return false when the simulation feeds that market already
      */
     public synchronized boolean add(MarketInfo info) {
-        for (int k = 0; k < slots.length; k++) {
+        int free = -1;
+        for (int k = 0; k < slots.size(); k++) {
+            Market market = slots.get(k);
+            if (market != null && market.info.marketId().equals(info.marketId())) {
+                return false;
+            }
             int slot = k;
             // not a slot whose removed market still has a reopening due
-            if (slots[k] == null && timeline.stream().noneMatch(t -> t.slot() == slot)) {
-                slots[k] = newMarket(info);
-                added.add(slots[k]);
-                return true;
+            if (free < 0 && market == null && timeline.stream().noneMatch(t -> t.slot() == slot)) {
+                free = k;
             }
         }
-        return false;
+        Market market = newMarket(info);
+        if (free >= 0) {
+            slots.set(free, market);
+        } else {
+            slots.add(market);
+            cumulativeHotness = Arrays.copyOf(cumulativeHotness, cumulativeHotness.length + 1);
+            cumulativeHotness[slots.size() - 1] =
+                    cumulativeHotness[slots.size() - 2] + 1.0 / slots.size();
+        }
+        added.add(market);
+        return true;
     }
 
-    /** The number of market slots (open, suspended or awaiting a replacement). */
-    public int size() {
-        return slots.length;
+    /** The number of market slots (open, suspended or free). */
+    public synchronized int size() {
+        return slots.size();
     }
 
     /** The next update of the feed at time {@code now} (epoch ms; must not go backwards). */
@@ -247,15 +280,17 @@ public final class MarketSimulation {
         if (due != null && due.dueAt() <= now) {
             return runTimed(timeline.poll(), now);
         }
-        while (announced < slots.length) {
-            Market market = slots[announced++];
-            if (market != null) {
+        while (announced < initialMarkets) {
+            Market market = slots.get(announced++);
+            // seq 0: not announced yet (a market added into a free slot is announced once)
+            if (market != null && market.seq == 0) {
                 return open(market, now, "OPEN");
             }
         }
-        Market fresh = added.poll();
-        if (fresh != null) {
-            return open(fresh, now, "OPEN");
+        for (Market fresh = added.poll(); fresh != null; fresh = added.poll()) {
+            if (fresh.seq == 0) {
+                return open(fresh, now, "OPEN");
+            }
         }
         // suspensions and closures hit a uniformly chosen market, not a hot one: otherwise the hot
         // markets, picked hundreds of times more often, would be suspended every few seconds and
@@ -268,9 +303,9 @@ public final class MarketSimulation {
             // every market is suspended or closed: bring the next scheduled change forward
             return runTimed(timeline.poll(), now);
         }
-        Market market = slots[slot];
+        Market market = slots.get(slot);
         if (close) {
-            slots[slot] = null;
+            slots.set(slot, null);
             schedule(now, MIN_REPLACEMENT, MAX_REPLACEMENT, slot, Action.REPLACE);
             return emit(market, now, "CLOSED", List.of());
         }
@@ -288,9 +323,10 @@ public final class MarketSimulation {
      */
     public synchronized List<String> openMarketIds(int n) {
         List<String> ids = new ArrayList<>(n);
-        for (int k = 0; k < slots.length && ids.size() < n; k++) {
-            if (slots[k] != null && !slots[k].suspended) {
-                ids.add(slots[k].info.marketId());
+        for (int k = 0; k < slots.size() && ids.size() < n; k++) {
+            Market market = slots.get(k);
+            if (market != null && !market.suspended) {
+                ids.add(market.info.marketId());
             }
         }
         return ids;
@@ -298,7 +334,7 @@ public final class MarketSimulation {
 
     /** The markets in the slots now (not the closed ones awaiting a replacement). */
     public synchronized List<MarketInfo> markets() {
-        List<MarketInfo> infos = new ArrayList<>(slots.length);
+        List<MarketInfo> infos = new ArrayList<>(slots.size());
         for (Market market : slots) {
             if (market != null) {
                 infos.add(market.info);
@@ -310,7 +346,7 @@ public final class MarketSimulation {
     private FeedUpdate runTimed(Timed timed, long now) {
         int slot = timed.slot();
         if (timed.action() == Action.REOPEN) {
-            Market market = slots[slot];
+            Market market = slots.get(slot);
             if (market == null) {
                 return next(now); // removed from the catalog while suspended
             }
@@ -323,7 +359,7 @@ public final class MarketSimulation {
         MarketType type = sport.marketTypes().get(random.nextInt(sport.marketTypes().size()));
         String competition = sport.competitions().get(random.nextInt(sport.competitions().size()));
         Market replacement = newMarket(sport, competition, "e-" + nextEventNumber++, type);
-        slots[slot] = replacement;
+        slots.set(slot, replacement);
         return open(replacement, now, "OPEN");
     }
 
@@ -442,7 +478,7 @@ public final class MarketSimulation {
         double total = cumulativeHotness[cumulativeHotness.length - 1];
         for (int attempt = 0; attempt < 16; attempt++) {
             int slot = slotAt(random.nextDouble() * total);
-            if (slots[slot] != null && !slots[slot].suspended) {
+            if (slots.get(slot) != null && !slots.get(slot).suspended) {
                 return slot;
             }
         }
@@ -451,10 +487,10 @@ public final class MarketSimulation {
 
     /** A uniformly chosen slot whose market is open, or -1 when there is none. */
     private int anyOpenSlot() {
-        int start = random.nextInt(slots.length);
-        for (int i = 0; i < slots.length; i++) {
-            int slot = (start + i) % slots.length;
-            if (slots[slot] != null && !slots[slot].suspended) {
+        int start = random.nextInt(slots.size());
+        for (int i = 0; i < slots.size(); i++) {
+            int slot = (start + i) % slots.size();
+            if (slots.get(slot) != null && !slots.get(slot).suspended) {
                 return slot;
             }
         }

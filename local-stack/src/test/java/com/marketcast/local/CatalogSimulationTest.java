@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /** The feed of a catalog's markets: it never invents or closes one; removals and additions. */
@@ -37,6 +38,10 @@ class CatalogSimulationTest {
             out.add(simulation.next(START + i * 5L));
         }
         return out;
+    }
+
+    private static List<Long> seqs(int n) {
+        return LongStream.rangeClosed(1, n).boxed().toList();
     }
 
     @Test
@@ -96,8 +101,60 @@ class CatalogSimulationTest {
                 .extracting(MarketSimulation.MarketInfo::marketId)
                 .contains("m-5000")
                 .doesNotContain("m-1001");
-        // every slot is taken again: a further market is not fed
+        // a market it feeds already is not added twice
         assertThat(simulation.add(added)).isFalse();
+        assertThat(simulation.size()).isEqualTo(30);
+    }
+
+    @Test
+    void withoutAFreeSlotAnAddedMarketTakesANewColdestSlotAndIsFedOnce() {
+        MarketSimulation simulation = new MarketSimulation(catalog(30), 13);
+        run(simulation, 0, 500);
+        MarketSimulation.MarketInfo added =
+                new MarketSimulation.MarketInfo(
+                        "m-9001",
+                        "e-501",
+                        "tennis",
+                        "ATP Paris",
+                        "WINNER",
+                        "Winner",
+                        List.of("home", "away"));
+        assertThat(simulation.add(added)).isTrue();
+        assertThat(simulation.size()).isEqualTo(31);
+
+        List<FeedUpdate> after = run(simulation, 500, 20_000);
+        assertThat(after.get(0).marketId()).isEqualTo("m-9001");
+        List<FeedUpdate> fed = after.stream().filter(u -> u.marketId().equals("m-9001")).toList();
+        assertThat(fed).extracting(FeedUpdate::seq).containsExactlyElementsOf(seqs(fed.size()));
+        // the coldest slot: priced, but far less often than the hottest market
+        long hottest = after.stream().filter(u -> u.marketId().equals("m-1001")).count();
+        assertThat((long) fed.size()).isGreaterThan(1).isLessThan(hottest / 5);
+        assertThat(simulation.markets().get(30).marketId()).isEqualTo("m-9001");
+    }
+
+    @Test
+    void aMarketAddedBeforeTheStartUpAnnouncementEndsIsAnnouncedOnce() {
+        MarketSimulation simulation = new MarketSimulation(catalog(30), 17);
+        run(simulation, 0, 5);
+        // slot 20 is freed before it was announced, and a new market takes it
+        assertThat(simulation.remove("m-1021")).isTrue();
+        MarketSimulation.MarketInfo added =
+                new MarketSimulation.MarketInfo(
+                        "m-9002",
+                        "e-7",
+                        "football",
+                        "Premier League",
+                        "NEXT_SCORE",
+                        "Next Score",
+                        List.of("home", "away"));
+        assertThat(simulation.add(added)).isTrue();
+        List<FeedUpdate> after = run(simulation, 5, 200);
+        assertThat(after).noneMatch(u -> u.marketId().equals("m-1021"));
+        // one announcement (seq 1, OPEN, every price), then moves: seq 1, 2, 3, ...
+        List<FeedUpdate> fed = after.stream().filter(u -> u.marketId().equals("m-9002")).toList();
+        assertThat(fed).isNotEmpty();
+        assertThat(fed.get(0).status()).isEqualTo("OPEN");
+        assertThat(fed).extracting(FeedUpdate::seq).containsExactlyElementsOf(seqs(fed.size()));
     }
 
     @Test
