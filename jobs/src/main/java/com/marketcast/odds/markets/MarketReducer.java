@@ -973,12 +973,15 @@ public class MarketReducer
 
     /** Whether a timer kind other than {@code except} stores this timestamp. */
     private boolean timerInUse(long at, ValueState<Long> except) throws Exception {
-        for (ValueState<Long> kind : List.of(throttleTimer, boundaryTimer, releaseTimer)) {
-            if (kind != except && Objects.equals(kind.value(), at)) {
-                return true;
-            }
-        }
-        return false;
+        // on the throttle path: no list allocated per call
+        return stores(throttleTimer, at, except)
+                || stores(boundaryTimer, at, except)
+                || stores(releaseTimer, at, except);
+    }
+
+    private static boolean stores(ValueState<Long> kind, long at, ValueState<Long> except)
+            throws Exception {
+        return kind != except && Objects.equals(kind.value(), at);
     }
 
     private void scheduleRelease(long at, TimerService timers) throws Exception {
