@@ -23,6 +23,24 @@ final class BenchmarkOptions {
     int shards = 4;
     long seed = 42;
 
+    /** Subscriptions dropped and taken back per second on the command topic while measuring. */
+    double churn = 100;
+
+    /**
+     * The state benchmark instead of the throughput one: these numbers of (market, channel)
+     * subscriptions, each with markets = channels = subscriptions / fan-out. Empty: off.
+     */
+    List<Long> stateSizes = List.of();
+
+    /** The state benchmark's backends. */
+    List<String> stateBackends = List.of("rocksdb", "hashmap");
+
+    /** The update rate the state benchmark runs at while it checkpoints and fails. */
+    double stateRate = 5_000;
+
+    /** How long the state benchmark watches checkpoints, and the recovery after a failure. */
+    Duration stateMeasure = Duration.ofSeconds(60);
+
     /** Flink's network buffer timeout; null: flink-conf/config.yaml's. */
     Duration bufferTimeout;
 
@@ -41,6 +59,9 @@ final class BenchmarkOptions {
         o.repetitions = 1;
         o.scenarios = List.of("b3", "rocksdb");
         o.shards = 2;
+        o.churn = 20;
+        o.stateRate = 300;
+        o.stateMeasure = Duration.ofSeconds(8);
         return o;
     }
 
@@ -72,6 +93,11 @@ final class BenchmarkOptions {
                     case "buffer-timeout" -> o.bufferTimeout = TimeUtils.parseDuration(value);
                     case "redis-flush-interval" ->
                             o.redisFlushInterval = TimeUtils.parseDuration(value);
+                    case "churn" -> o.churn = nonNegative(Double.parseDouble(value));
+                    case "state-sizes" -> o.stateSizes = sizes(value);
+                    case "state-backends" -> o.stateBackends = backends(value);
+                    case "state-rate" -> o.stateRate = positive(Double.parseDouble(value));
+                    case "state-measure" -> o.stateMeasure = TimeUtils.parseDuration(value);
                     default -> throw new IllegalArgumentException("unknown option");
                 }
             } catch (RuntimeException e) {
@@ -94,6 +120,35 @@ final class BenchmarkOptions {
             throw new IllegalArgumentException("must be positive");
         }
         return value;
+    }
+
+    private static double nonNegative(double value) {
+        if (!(value >= 0)) {
+            throw new IllegalArgumentException("must not be negative");
+        }
+        return value;
+    }
+
+    private static List<Long> sizes(String value) {
+        List<Long> sizes = new ArrayList<>();
+        for (String part : value.split(",")) {
+            long size = Long.parseLong(part.trim());
+            if (size < 1_000) {
+                throw new IllegalArgumentException("must be at least 1000 subscriptions");
+            }
+            sizes.add(size);
+        }
+        return sizes;
+    }
+
+    private static List<String> backends(String value) {
+        List<String> chosen = Arrays.stream(value.split(",")).map(String::trim).toList();
+        for (String s : chosen) {
+            if (!s.equals("rocksdb") && !s.equals("hashmap")) {
+                throw new IllegalArgumentException("must be among [rocksdb, hashmap]");
+            }
+        }
+        return chosen;
     }
 
     private static List<Double> rates(String value) {

@@ -5,13 +5,19 @@ import com.marketcast.embedded.RedisServer;
 import com.marketcast.embedded.TempDirs;
 import com.marketcast.odds.OddsJob;
 import com.marketcast.odds.OddsSettings;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -20,19 +26,24 @@ import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.CheckpointType;
+import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
+import org.apache.flink.runtime.checkpoint.TaskStateStats;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertexID;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
+import redis.clients.jedis.Jedis;
 
 /**
  * The system under test, fresh per scenario: an in-process Kafka broker (the data topic stamps
  * records with their append time, the {@code ts} latency is measured from), a private redis-server,
- * the odds job on a MiniCluster configured by {@code flink-conf/config.yaml} with the scenario's
- * state backend and checkpoint interval, the subscribers, and the workload's channels subscribed
- * and started before anything is measured.
+ * the odds job on a MiniCluster (one TaskManager with two slots) configured by {@code
+ * flink-conf/config.yaml} with the scenario's state backend and checkpoint interval, and the
+ * subscribers. {@link #ready} also subscribes the workload's channels and starts every market
+ * before anything is measured; the state benchmark takes those steps one by one.
  */
 final class JobUnderTest implements AutoCloseable {
     /**
@@ -47,18 +58,37 @@ final class JobUnderTest implements AutoCloseable {
             Duration bufferTimeout,
             Duration redisFlushInterval) {}
 
+    /** A completed checkpoint: its type, duration, full and incremental size, per operator. */
+    record Checkpoint(
+            long id,
+            String type,
+            long triggeredAt,
+            long durationMs,
+            long stateBytes,
+            long checkpointedBytes,
+            Map<String, Long> stateBytesByOperator) {}
+
     private static final int PARALLELISM = 2;
     private static final int UPDATE_PARTITIONS = 4;
 
     private final Path runDir;
+    private final Workload workload;
+    private final int shards;
     private final EmbeddedKafka kafka;
     private final RedisServer redis;
-    private final JobClient job;
+    private final long redisPid;
+    private final MiniCluster cluster;
+    private final JobID job;
+    private final Map<JobVertexID, String> operators = new HashMap<>();
     private final HandWrittenReducer handWritten;
     private final SubscriberPool subscribers;
     private final FeedDriver feed;
+    private final CommandDriver commands;
 
+    /** The stack with the job (or B3) running, nothing subscribed and no market started yet. */
     JobUnderTest(Scenario scenario, Workload workload, int shards) throws Exception {
+        this.workload = workload;
+        this.shards = shards;
         runDir = Files.createTempDirectory("marketcast-bench-");
         kafka = EmbeddedKafka.start();
         kafka.createTopic(
@@ -68,13 +98,14 @@ final class JobUnderTest implements AutoCloseable {
         kafka.createTopic("stream-commands", 2);
         kafka.createTopic("dead-letters", 1);
         redis = RedisServer.start();
+        redisPid = CpuUsage.redisPid(redis.uri());
         subscribers = new SubscriberPool(redis.uri(), shards);
 
         Map<String, String> options = new HashMap<>();
         options.put("bootstrap-servers", kafka.bootstrapServers());
         options.put("redis", redis.uri());
         options.put("parallelism", Integer.toString(PARALLELISM));
-        // "off": a checkpoint never comes due during a run
+        // "off": a checkpoint never comes due during a run (they can still be triggered)
         options.put(
                 "checkpoint-interval",
                 scenario.checkpointInterval() == null
@@ -86,6 +117,7 @@ final class JobUnderTest implements AutoCloseable {
         }
         OddsSettings settings = OddsSettings.fromMap(options);
         if (scenario.handWritten()) {
+            cluster = null;
             job = null;
             handWritten =
                     new HandWrittenReducer(
@@ -96,33 +128,163 @@ final class JobUnderTest implements AutoCloseable {
                             workload,
                             shards);
         } else {
+            Configuration conf = flinkConfiguration(scenario);
+            cluster =
+                    new MiniCluster(
+                            new MiniClusterConfiguration.Builder()
+                                    .setConfiguration(conf)
+                                    .setNumTaskManagers(1)
+                                    .setNumSlotsPerTaskManager(PARALLELISM)
+                                    .build());
+            cluster.start();
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironment(
-                            PARALLELISM, flinkConfiguration(scenario));
-            job = OddsJob.start(env, settings);
+                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            OddsJob.define(env, settings);
+            JobGraph graph = env.getStreamGraph().getJobGraph();
+            graph.getVertices().forEach(v -> operators.put(v.getID(), v.getName()));
+            job = cluster.submitJob(graph).get().getJobID();
             handWritten = null;
-            subscribe(workload, settings.commandsTopic(), shards);
         }
         feed = new FeedDriver(kafka.bootstrapServers(), settings.updatesTopic(), workload);
-        feed.warmUp();
-        subscribers.awaitSnapshots(workload.subscriptions(), Duration.ofMinutes(5));
+        commands =
+                new CommandDriver(
+                        kafka.bootstrapServers(), settings.commandsTopic(), workload, shards);
+    }
+
+    /** The stack with every channel subscribed and every market started (every snapshot in). */
+    static JobUnderTest ready(Scenario scenario, Workload workload, int shards) throws Exception {
+        JobUnderTest stack = new JobUnderTest(scenario, workload, shards);
+        try {
+            if (!scenario.handWritten()) {
+                stack.commands.subscribeAll();
+            }
+            stack.feed.warmUp();
+            stack.subscribers.awaitSnapshots(workload.subscriptions(), Duration.ofMinutes(10));
+            return stack;
+        } catch (Exception | Error e) {
+            stack.close();
+            throw e;
+        }
     }
 
     /** Runs at {@code rate} for the warm-up, then measures for {@code duration}. */
-    Measurement measure(double rate, Duration warmUp, Duration duration) {
-        feed.run(rate, warmUp);
-        subscribers.takeLatencies();
-        long messagesBefore = subscribers.messages();
-        long start = System.nanoTime();
-        long sent = feed.run(rate, duration);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long messages = subscribers.messages() - messagesBefore;
-        return new Measurement(
-                rate, sent / seconds, messages / seconds, subscribers.takeLatencies());
+    Measurement measure(double rate, Duration warmUp, Duration duration, double churnPerSec)
+            throws InterruptedException {
+        commands.startChurn(churnPerSec, Double.doubleToLongBits(rate));
+        try {
+            feed.run(rate, warmUp);
+            subscribers.takeLatencies();
+            long messagesBefore = subscribers.messages();
+            CpuUsage cpuBefore = CpuUsage.sample(redisPid);
+            long start = System.nanoTime();
+            long sent = feed.run(rate, duration);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Double> cpu = CpuUsage.sample(redisPid).coresSince(cpuBefore);
+            long messages = subscribers.messages() - messagesBefore;
+            return new Measurement(
+                    rate, sent / seconds, messages / seconds, subscribers.takeLatencies(), cpu);
+        } finally {
+            commands.stopChurn();
+        }
     }
 
     double meanRecordBytes() {
         return feed.meanRecordBytes();
+    }
+
+    Workload workload() {
+        return workload;
+    }
+
+    FeedDriver feed() {
+        return feed;
+    }
+
+    CommandDriver commands() {
+        return commands;
+    }
+
+    SubscriberPool subscribers() {
+        return subscribers;
+    }
+
+    /** One update of every market; returns once the job has written every market's mirror. */
+    void startEveryMarket(Duration timeout) throws InterruptedException {
+        feed.warmUp();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Jedis jedis = new Jedis(URI.create(redis.uri()))) {
+            while (jedis.dbSize() < workload.markets) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "only "
+                                    + jedis.dbSize()
+                                    + " of "
+                                    + workload.markets
+                                    + " markets mirrored within "
+                                    + timeout);
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        }
+    }
+
+    /** Triggers a checkpoint of {@code type} and returns its statistics once it completed. */
+    Checkpoint checkpoint(CheckpointType type) throws Exception {
+        long id = cluster.triggerCheckpoint(job, type).get();
+        return checkpoints().stream()
+                .filter(c -> c.id() == id)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no statistics of checkpoint " + id));
+    }
+
+    /** Every completed checkpoint the job's statistics still hold, oldest first. */
+    List<Checkpoint> checkpoints() throws Exception {
+        List<Checkpoint> done = new ArrayList<>();
+        for (AbstractCheckpointStats stats :
+                cluster.getExecutionGraph(job)
+                        .get()
+                        .getCheckpointStatsSnapshot()
+                        .getHistory()
+                        .getCheckpoints()) {
+            if (stats.getStatus() != CheckpointStatsStatus.COMPLETED) {
+                continue;
+            }
+            Map<String, Long> byOperator = new TreeMap<>();
+            for (TaskStateStats task : stats.getAllTaskStateStats()) {
+                byOperator.put(operators.get(task.getJobVertexId()), task.getStateSize());
+            }
+            done.add(
+                    new Checkpoint(
+                            stats.getCheckpointId(),
+                            stats.getProperties().isSavepoint()
+                                    ? "savepoint"
+                                    : stats.getProperties().getCheckpointType().getName(),
+                            stats.getTriggerTimestamp(),
+                            stats.getEndToEndDuration(),
+                            stats.getStateSize(),
+                            stats.getCheckpointedSize(),
+                            byOperator));
+        }
+        done.sort(java.util.Comparator.comparingLong(Checkpoint::id));
+        return done;
+    }
+
+    /**
+     * Kills the TaskManager (every task of the job fails with it) and starts a fresh one, as a
+     * supervisor (Kubernetes, YARN) would: the job restores from its latest checkpoint.
+     */
+    void failTaskManager() throws Exception {
+        cluster.terminateTaskManager(0).get();
+        cluster.startTaskManager();
+    }
+
+    /** Heap in use after a full collection, in bytes. */
+    static long heapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
     }
 
     private Configuration flinkConfiguration(Scenario scenario) {
@@ -149,58 +311,16 @@ final class JobUnderTest implements AutoCloseable {
         return conf;
     }
 
-    /** OPEN, SUBSCRIBE and BEGIN_STREAM for every channel of the workload. */
-    private void subscribe(Workload workload, String topic, int shards) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true); // a channel's commands in order
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            for (int c = 0; c < workload.channels; c++) {
-                String id = Workload.channelId(c, shards);
-                StringBuilder markets = new StringBuilder();
-                for (int m : workload.channelMarkets[c]) {
-                    markets.append(markets.length() == 0 ? "\"" : ",\"")
-                            .append(Workload.marketId(m))
-                            .append('"');
-                }
-                send(producer, topic, id, "{\"type\":\"OPEN\",\"channelId\":\"" + id + "\"}");
-                send(
-                        producer,
-                        topic,
-                        id,
-                        "{\"type\":\"SUBSCRIBE\",\"channelId\":\""
-                                + id
-                                + "\",\"markets\":["
-                                + markets
-                                + "]}");
-                send(
-                        producer,
-                        topic,
-                        id,
-                        "{\"type\":\"BEGIN_STREAM\",\"channelId\":\"" + id + "\"}");
-            }
-            producer.flush();
-        }
-    }
-
-    private static void send(
-            KafkaProducer<String, String> producer, String topic, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, key, value));
-    }
-
     @Override
     public void close() throws Exception {
         try {
-            if (job != null) {
-                job.cancel().get();
-            } else {
+            if (cluster != null) {
+                cluster.close();
+            } else if (handWritten != null) {
                 handWritten.close();
             }
         } finally {
+            commands.close();
             feed.close();
             subscribers.close();
             redis.close();

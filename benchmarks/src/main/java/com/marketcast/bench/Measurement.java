@@ -1,10 +1,15 @@
 package com.marketcast.bench;
 
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 
-/** One measured interval at one input rate. */
+/** One measured interval at one input rate, with the cores each component used meanwhile. */
 record Measurement(
-        double targetRate, double updatesPerSec, double messagesPerSec, Histogram latencyMicros) {
+        double targetRate,
+        double updatesPerSec,
+        double messagesPerSec,
+        Histogram latencyMicros,
+        Map<String, Double> cpuCores) {
 
     double fanOut() {
         return updatesPerSec == 0 ? 0 : messagesPerSec / updatesPerSec;

@@ -40,7 +40,11 @@ public final class OddsBenchmark {
         }
         int status = 0;
         try {
-            new OddsBenchmark(options, System.out).run();
+            if (options.stateSizes.isEmpty()) {
+                new OddsBenchmark(options, System.out).run();
+            } else {
+                new StateBenchmark(options, System.out).run();
+            }
         } catch (Throwable e) {
             e.printStackTrace();
             status = 1;
@@ -56,7 +60,7 @@ public final class OddsBenchmark {
                 "marketcast benchmark %s: %,d markets, %,d channels, %,d subscriptions (mean"
                         + " fan-out %.1f, hottest market %,d channels), expected %.1f channel"
                         + " messages per update; %s warm-up and %s measured per rate, %d"
-                        + " repetitions%n",
+                        + " repetitions; %.0f subscriptions churned per second%n",
                 LocalDate.now(),
                 workload.markets,
                 workload.channels,
@@ -66,7 +70,8 @@ public final class OddsBenchmark {
                 workload.expectedFanOut(),
                 options.warmUp,
                 options.measure,
-                options.repetitions);
+                options.repetitions,
+                options.churn);
 
         List<Measurement> baseline = new ArrayList<>();
         if (options.baseline) {
@@ -107,6 +112,7 @@ public final class OddsBenchmark {
                 stat(runs, Measurement::fanOut, "%.1f"),
                 stat(runs, m -> m.percentileMs(50), "%.2f"),
                 stat(runs, m -> m.percentileMs(99), "%.2f"));
+        out.println("  CPU " + CpuUsage.describe(medianCpu(runs)));
         return runs;
     }
 
@@ -156,7 +162,7 @@ public final class OddsBenchmark {
         }
         List<List<Measurement>> byRate = new ArrayList<>();
         long setUp = System.nanoTime();
-        try (JobUnderTest job = new JobUnderTest(scenario, workload(), options.shards)) {
+        try (JobUnderTest job = JobUnderTest.ready(scenario, workload(), options.shards)) {
             out.printf(
                     Locale.ROOT,
                     "  set up in %.1f s (every channel subscribed, every market started);"
@@ -169,7 +175,12 @@ public final class OddsBenchmark {
             for (double rate : options.rates) {
                 List<Measurement> runs = new ArrayList<>();
                 for (int r = 0; r < options.repetitions; r++) {
-                    runs.add(job.measure(rate, options.warmUp, options.measure));
+                    runs.add(
+                            job.measure(
+                                    rate,
+                                    options.warmUp,
+                                    options.measure,
+                                    scenario.handWritten() ? 0 : options.churn));
                 }
                 byRate.add(runs);
                 out.printf(
@@ -185,6 +196,7 @@ public final class OddsBenchmark {
                         stat(runs, Measurement::maxMs, "%.0f"),
                         runs.stream().filter(Measurement::sustained).count(),
                         runs.size());
+                out.println("          CPU " + CpuUsage.describe(medianCpu(runs)));
             }
         }
         return byRate;
@@ -228,6 +240,15 @@ public final class OddsBenchmark {
                     sustainedMessagesPerSec(results.get("heap"))
                             / sustainedMessagesPerSec(results.get("rocksdb")));
         }
+    }
+
+    /** Per component, the median of the repetitions' cores. */
+    static Map<String, Double> medianCpu(List<Measurement> runs) {
+        Map<String, Double> medians = new LinkedHashMap<>();
+        for (String component : runs.get(0).cpuCores().keySet()) {
+            medians.put(component, median(runs, m -> m.cpuCores().getOrDefault(component, 0.0)));
+        }
+        return medians;
     }
 
     static double median(List<Measurement> runs, ToDoubleFunction<Measurement> metric) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.Jedis;
@@ -21,6 +22,7 @@ final class PublishCeiling implements AutoCloseable {
     private static final int THREADS = 2;
 
     private final RedisServer redis;
+    private final long redisPid;
     private final SubscriberPool subscribers;
     private final int markets;
     private final int channels;
@@ -36,6 +38,7 @@ final class PublishCeiling implements AutoCloseable {
         this.seed = seed;
         this.shards = shards;
         this.redis = RedisServer.start();
+        this.redisPid = CpuUsage.redisPid(redis.uri());
         this.subscribers = new SubscriberPool(redis.uri(), shards);
     }
 
@@ -56,9 +59,11 @@ final class PublishCeiling implements AutoCloseable {
         subscribers.takeLatencies();
         long messagesBefore = subscribers.messages();
         long updatesBefore = updates.get();
+        CpuUsage cpuBefore = CpuUsage.sample(redisPid);
         long start = System.nanoTime();
         Thread.sleep(duration.toMillis());
         double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Double> cpu = CpuUsage.sample(redisPid).coresSince(cpuBefore);
         long messages = subscribers.messages() - messagesBefore;
         long sent = updates.get() - updatesBefore;
         running.set(false);
@@ -66,7 +71,7 @@ final class PublishCeiling implements AutoCloseable {
             thread.join();
         }
         return new Measurement(
-                Double.NaN, sent / seconds, messages / seconds, subscribers.takeLatencies());
+                Double.NaN, sent / seconds, messages / seconds, subscribers.takeLatencies(), cpu);
     }
 
     private void publish(Workload workload, AtomicBoolean running, AtomicLong updates) {

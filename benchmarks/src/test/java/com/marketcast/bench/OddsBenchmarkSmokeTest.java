@@ -46,6 +46,33 @@ class OddsBenchmarkSmokeTest {
     }
 
     @Test
+    void theStateSmokeRunMeasuresCheckpointsMemoryAndRecovery() throws Exception {
+        BenchmarkOptions options =
+                BenchmarkOptions.parse(
+                        new String[] {
+                            "--smoke", "--state-sizes", "2000", "--state-backends", "rocksdb"
+                        });
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        List<StateBenchmark.Result> results;
+        try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+            results = new StateBenchmark(options, out).run();
+        }
+
+        StateBenchmark.Result rocksdb = results.get(0);
+        assertThat(rocksdb.subscriptions()).isEqualTo(2000);
+        assertThat(rocksdb.full().stateBytes()).isGreaterThan(rocksdb.marketsOnly().stateBytes());
+        assertThat(rocksdb.stateBytesPerSubscription()).isPositive();
+        assertThat(rocksdb.periodic()).isNotEmpty();
+        assertThat(rocksdb.betweenCheckpoints().getTotalCount()).isPositive();
+        // the restored job answered: messages of a newer epoch arrived after the kill
+        assertThat(rocksdb.firstOutputSeconds()).isPositive();
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("State, rocksdb: 2,000 subscriptions")
+                .contains("per subscription:")
+                .contains("TaskManager killed");
+    }
+
+    @Test
     void badOptionsNameTheOption() {
         assertThat(
                         org.assertj.core.api.Assertions.catchThrowable(

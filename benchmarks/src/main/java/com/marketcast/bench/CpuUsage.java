@@ -1,0 +1,152 @@
+package com.marketcast.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Where the CPU of a measured interval went, per component: the JVM's threads grouped by name
+ * (everything but redis-server runs in the benchmark's JVM: the broker, the job's tasks, the feed,
+ * the subscribers) plus the redis-server process, read from {@code /proc}. Reported in cores: 1.0
+ * is one core busy for the whole interval.
+ */
+final class CpuUsage {
+    /** Linux's USER_HZ, the unit of /proc/PID/stat times, on every architecture Java runs on. */
+    private static final long TICKS_PER_SECOND = 100;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private final Map<Long, Long> threadNanos = new LinkedHashMap<>();
+    private final Map<Long, String> threadNames = new LinkedHashMap<>();
+    private final long redisNanos;
+    private final long wallNanos;
+
+    private CpuUsage(long redisPid) {
+        wallNanos = System.nanoTime();
+        for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long nanos = THREADS.getThreadCpuTime(info.getThreadId());
+            if (nanos >= 0) {
+                threadNanos.put(info.getThreadId(), nanos);
+                threadNames.put(info.getThreadId(), info.getThreadName());
+            }
+        }
+        redisNanos = processCpuNanos(redisPid);
+    }
+
+    /** The CPU used so far by every live thread and by redis-server ({@code redisPid}, or -1). */
+    static CpuUsage sample(long redisPid) {
+        return new CpuUsage(redisPid);
+    }
+
+    /** Cores used per component between {@code before} and this sample, largest first. */
+    Map<String, Double> coresSince(CpuUsage before) {
+        double seconds = (wallNanos - before.wallNanos) / 1e9;
+        Map<String, Double> cores = new LinkedHashMap<>();
+        for (Map.Entry<Long, Long> t : threadNanos.entrySet()) {
+            long used = t.getValue() - before.threadNanos.getOrDefault(t.getKey(), 0L);
+            cores.merge(component(threadNames.get(t.getKey())), used / 1e9 / seconds, Double::sum);
+        }
+        if (redisNanos >= 0 && before.redisNanos >= 0) {
+            cores.put("redis-server", (redisNanos - before.redisNanos) / 1e9 / seconds);
+        }
+        Map<String, Double> sorted = new LinkedHashMap<>();
+        cores.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    /** "reducer 0.61, broker 0.32, ...": cores per component, and the total. */
+    static String describe(Map<String, Double> cores) {
+        StringJoiner parts = new StringJoiner(", ");
+        double total = 0;
+        for (Map.Entry<String, Double> e : cores.entrySet()) {
+            total += e.getValue();
+            if (e.getValue() >= 0.005) {
+                parts.add(String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()));
+            }
+        }
+        return String.format(Locale.ROOT, "%.2f cores: %s", total, parts);
+    }
+
+    /** The component a thread works for, from its name. */
+    static String component(String thread) {
+        if (thread.contains(com.marketcast.odds.Descriptors.MARKET_REDUCER)) {
+            return "reducer+sink (task)";
+        }
+        if (thread.startsWith("redis-sink-io")) {
+            return "redis sink I/O";
+        }
+        if (thread.contains(com.marketcast.odds.Descriptors.UPDATES_SOURCE)
+                || thread.contains(com.marketcast.odds.Descriptors.PARSE_UPDATES)) {
+            return "updates source+parse";
+        }
+        if (thread.contains(com.marketcast.odds.Descriptors.CHANNEL_REGISTRY)
+                || thread.contains(com.marketcast.odds.Descriptors.COMMANDS_SOURCE)) {
+            return "commands+registry";
+        }
+        if (thread.startsWith("b3-reducer")) {
+            return "B3 reducer";
+        }
+        if (thread.startsWith("b1-publisher")) {
+            return "B1 publisher";
+        }
+        if (thread.startsWith("subscriber-")) {
+            return "subscribers";
+        }
+        if (thread.contains("bench-feed") || thread.equals("main") || thread.startsWith("churn")) {
+            return "feed+benchmark";
+        }
+        if (thread.startsWith("data-plane-kafka")
+                || thread.startsWith("kafka-")
+                || thread.startsWith("raft-")
+                || thread.startsWith("controller-")
+                || thread.startsWith("broker-")
+                || thread.startsWith("ExpirationReaper")
+                || thread.startsWith("group-")
+                || thread.startsWith("quorum")
+                || thread.startsWith("LogDirFailureHandler")) {
+            return "kafka broker";
+        }
+        return "flink runtime+other";
+    }
+
+    /** The process id of the redis-server at {@code uri}, from its INFO. */
+    static long redisPid(String uri) {
+        try (Jedis jedis = new Jedis(URI.create(uri))) {
+            for (String line : jedis.info("server").split("\r?\n")) {
+                if (line.startsWith("process_id:")) {
+                    return Long.parseLong(line.substring("process_id:".length()).trim());
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static long processCpuNanos(long pid) {
+        if (pid <= 0) {
+            return -1;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // fields after the command name (which may hold spaces) in parentheses
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+            return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,346 @@
+package com.marketcast.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.HdrHistogram.Histogram;
+import org.apache.flink.core.execution.CheckpointType;
+
+/**
+ * The state side of the benchmark ({@code bin/bench --state-sizes ...}): for each state backend and
+ * number of (market, channel) subscriptions, on a fresh stack,
+ *
+ * <ol>
+ *   <li>every market started, then a full checkpoint and the heap: the baseline without
+ *       subscriptions;
+ *   <li>every channel subscribed and started, then again a full checkpoint and the heap: the
+ *       difference divided by the subscriptions is the state and the heap one subscription costs;
+ *   <li>the feed at a fixed rate with subscription churn, a checkpoint every 10 s: the checkpoints'
+ *       duration and size, and the latency of the messages received while a checkpoint ran against
+ *       the rest;
+ *   <li>the TaskManager killed and a fresh one started: the time to the restored job's first output
+ *       (the first message of a newer epoch) and until latency is back under target.
+ * </ol>
+ */
+final class StateBenchmark {
+    /** PROTOCOL-independent targets of the benchmark issue, at half the sustained maximum. */
+    static final double P99_TARGET_MS = 15;
+
+    private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(10);
+    private static final Duration STEADY_STATE = Duration.ofSeconds(10);
+    private static final Duration SET_UP_TIMEOUT = Duration.ofMinutes(20);
+
+    /** What one (backend, size) run found. */
+    record Result(
+            String backend,
+            long subscriptions,
+            double setUpSeconds,
+            JobUnderTest.Checkpoint marketsOnly,
+            JobUnderTest.Checkpoint full,
+            double stateBytesPerSubscription,
+            double heapBytesPerSubscription,
+            List<JobUnderTest.Checkpoint> periodic,
+            Histogram duringCheckpoints,
+            Histogram betweenCheckpoints,
+            double firstOutputSeconds,
+            double backUnderTargetSeconds) {}
+
+    private final BenchmarkOptions options;
+    private final PrintStream out;
+
+    StateBenchmark(BenchmarkOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    List<Result> run() throws Exception {
+        List<Result> results = new ArrayList<>();
+        for (long size : options.stateSizes) {
+            for (String backend : options.stateBackends) {
+                results.add(run(backend, size));
+            }
+        }
+        return results;
+    }
+
+    private Result run(String backend, long size) throws Exception {
+        int markets = (int) Math.max(1, Math.round(size / options.fanOut));
+        Workload workload = new Workload(markets, markets, options.fanOut, options.seed);
+        out.println();
+        out.printf(
+                Locale.ROOT,
+                "State, %s: %,d subscriptions (%,d markets, %,d channels, hottest market %,d"
+                        + " channels), parallelism 2, checkpoints every %d s at %,.0f updates/s"
+                        + " and %,.0f subscriptions churned/s%n",
+                backend,
+                workload.subscriptions(),
+                workload.markets,
+                workload.channels,
+                workload.hottestWatchers(),
+                checkpointEvery().toSeconds(),
+                options.stateRate,
+                options.churn);
+        JobUnderTest.Scenario scenario =
+                new JobUnderTest.Scenario(
+                        "state-" + backend,
+                        backend,
+                        null, // checkpoints are triggered here, at known times
+                        false,
+                        options.bufferTimeout,
+                        options.redisFlushInterval);
+        try (JobUnderTest stack = new JobUnderTest(scenario, workload, options.shards)) {
+            long start = System.nanoTime();
+            stack.startEveryMarket(SET_UP_TIMEOUT);
+            JobUnderTest.Checkpoint marketsOnly = stack.checkpoint(CheckpointType.FULL);
+            long heapMarkets = JobUnderTest.heapAfterGc();
+            out.printf(
+                    Locale.ROOT,
+                    "  %,d markets started in %.1f s; full checkpoint %s%n",
+                    workload.markets,
+                    seconds(start),
+                    describe(marketsOnly));
+
+            long subscribing = System.nanoTime();
+            stack.commands().subscribeAll();
+            stack.subscribers().awaitSnapshots(workload.subscriptions(), SET_UP_TIMEOUT);
+            double setUp = seconds(subscribing);
+            JobUnderTest.Checkpoint full = stack.checkpoint(CheckpointType.FULL);
+            long heapAll = JobUnderTest.heapAfterGc();
+            double stateEach =
+                    (double) (full.stateBytes() - marketsOnly.stateBytes())
+                            / workload.subscriptions();
+            double heapEach = (double) (heapAll - heapMarkets) / workload.subscriptions();
+            out.printf(
+                    Locale.ROOT,
+                    "  %,d subscriptions set up in %.1f s (%,.0f/s); full checkpoint %s%n",
+                    workload.subscriptions(),
+                    setUp,
+                    workload.subscriptions() / setUp,
+                    describe(full));
+            out.printf(
+                    Locale.ROOT,
+                    "  per subscription: %.1f bytes of checkpointed state, %.1f bytes of JVM heap%n",
+                    stateEach,
+                    heapEach);
+
+            Periodic periodic = checkpointsUnderLoad(stack);
+            out.printf(
+                    Locale.ROOT,
+                    "  %d checkpoints under load: duration %s ms, size %s, full state %s%n",
+                    periodic.checkpoints.size(),
+                    stat(periodic.checkpoints, c -> c.durationMs(), "%,.0f"),
+                    stat(periodic.checkpoints, c -> c.checkpointedBytes() / 1e6, "%.2f MB"),
+                    stat(periodic.checkpoints, c -> c.stateBytes() / 1e6, "%.1f MB"));
+            out.printf(
+                    Locale.ROOT,
+                    "  latency while a checkpoint ran: %s; between checkpoints: %s%n",
+                    percentiles(periodic.during),
+                    percentiles(periodic.between));
+
+            double[] recovery = recovery(stack);
+            return new Result(
+                    backend,
+                    workload.subscriptions(),
+                    setUp,
+                    marketsOnly,
+                    full,
+                    stateEach,
+                    heapEach,
+                    periodic.checkpoints,
+                    periodic.during,
+                    periodic.between,
+                    recovery[0],
+                    recovery[1]);
+        }
+    }
+
+    private record Periodic(
+            List<JobUnderTest.Checkpoint> checkpoints, Histogram during, Histogram between) {}
+
+    /** The feed and churn for the measured time, a checkpoint of the configured type every 10 s. */
+    private Periodic checkpointsUnderLoad(JobUnderTest stack) throws Exception {
+        stack.subscribers().startTimeline();
+        List<JobUnderTest.Checkpoint> taken = new ArrayList<>();
+        try (Load load = new Load(stack, options)) {
+            long end = System.nanoTime() + options.stateMeasure.toNanos();
+            while (System.nanoTime() + checkpointEvery().toNanos() <= end) {
+                TimeUnit.NANOSECONDS.sleep(checkpointEvery().toNanos());
+                taken.add(stack.checkpoint(CheckpointType.CONFIGURED));
+            }
+        }
+        Timeline timeline = stack.subscribers().takeTimeline();
+        List<long[]> running = new ArrayList<>();
+        for (JobUnderTest.Checkpoint c : taken) {
+            running.add(new long[] {c.triggeredAt(), c.triggeredAt() + c.durationMs() + 1});
+        }
+        return new Periodic(taken, timeline.inside(running, true), timeline.inside(running, false));
+    }
+
+    /**
+     * Kills the TaskManager under load; returns the seconds from the kill to the restored job's
+     * first output, and to the first second from which p99 stays under target for 5 s (NaN: not
+     * within the measured time).
+     */
+    private double[] recovery(JobUnderTest stack) throws Exception {
+        SubscriberPool subscribers = stack.subscribers();
+        subscribers.startTimeline();
+        try (Load load = new Load(stack, options)) {
+            Duration steady = min(STEADY_STATE, options.stateMeasure);
+            TimeUnit.NANOSECONDS.sleep(steady.toNanos()); // the state before the failure
+            stack.checkpoint(CheckpointType.CONFIGURED); // what a periodic checkpoint would hold
+            long epoch = subscribers.newestEpoch();
+            long killedAt = System.currentTimeMillis();
+            stack.failTaskManager();
+            long deadline = System.nanoTime() + options.stateMeasure.toNanos();
+            while (subscribers.firstMessageAfterEpoch(epoch) < 0 && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            long first = subscribers.firstMessageAfterEpoch(epoch);
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, deadline - System.nanoTime()));
+            Timeline timeline = subscribers.takeTimeline();
+            Histogram before = timeline.between(killedAt - steady.toMillis(), killedAt);
+            double firstSeconds = first < 0 ? Double.NaN : (first - killedAt) / 1e3;
+            double backSeconds = Double.NaN;
+            if (first >= 0) {
+                long end = killedAt + options.stateMeasure.toMillis();
+                for (long second = first; second + 5_000 <= end; second += 1_000) {
+                    if (holds(timeline, second, second + 5_000)) {
+                        backSeconds = (second - killedAt) / 1e3;
+                        break;
+                    }
+                }
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "  TaskManager killed: the restored job's first output after %.1f s, p99 back"
+                            + " under %.0f ms (5 s in a row) after %.1f s; before the failure %s%n",
+                    firstSeconds,
+                    P99_TARGET_MS,
+                    backSeconds,
+                    percentiles(before));
+            return new double[] {firstSeconds, backSeconds};
+        }
+    }
+
+    /** Every 10 s, or twice in a shorter measurement. */
+    private Duration checkpointEvery() {
+        return min(CHECKPOINT_EVERY, options.stateMeasure.dividedBy(2));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Every second of [from, to) has messages and a p99 under target. */
+    private static boolean holds(Timeline timeline, long from, long to) {
+        for (long s = from; s < to; s += 1_000) {
+            Histogram h = timeline.between(s, s + 1_000);
+            if (h.getTotalCount() == 0 || h.getValueAtPercentile(99) / 1e3 > P99_TARGET_MS) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The feed at the state rate, and the churn, on their own threads while it is open. */
+    private static final class Load implements AutoCloseable {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread feeding;
+        private final JobUnderTest stack;
+
+        Load(JobUnderTest stack, BenchmarkOptions options) {
+            this.stack = stack;
+            stack.commands().startChurn(options.churn, options.seed);
+            feeding =
+                    new Thread(
+                            () -> {
+                                while (running.get()) {
+                                    stack.feed().run(options.stateRate, Duration.ofSeconds(1));
+                                }
+                            },
+                            "bench-feed-driver");
+            feeding.setDaemon(true);
+            feeding.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            feeding.join(10_000);
+            stack.commands().stopChurn();
+        }
+    }
+
+    private static String describe(JobUnderTest.Checkpoint c) {
+        StringBuilder operators = new StringBuilder();
+        c.stateBytesByOperator()
+                .forEach(
+                        (name, bytes) -> {
+                            if (bytes > 0) {
+                                operators
+                                        .append(operators.length() == 0 ? "" : ", ")
+                                        .append(shortName(name))
+                                        .append(' ')
+                                        .append(String.format(Locale.ROOT, "%.2f MB", bytes / 1e6));
+                            }
+                        });
+        return String.format(
+                Locale.ROOT,
+                "%.2f MB in %,d ms (%s)",
+                c.stateBytes() / 1e6,
+                c.durationMs(),
+                operators);
+    }
+
+    private static String shortName(String vertex) {
+        for (String op :
+                List.of(
+                        com.marketcast.odds.Descriptors.MARKET_REDUCER,
+                        com.marketcast.odds.Descriptors.CHANNEL_REGISTRY,
+                        com.marketcast.odds.Descriptors.UPDATES_SOURCE,
+                        com.marketcast.odds.Descriptors.COMMANDS_SOURCE)) {
+            if (vertex.contains(op)) {
+                return op;
+            }
+        }
+        return vertex;
+    }
+
+    static String percentiles(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return "no messages";
+        }
+        return String.format(
+                Locale.ROOT,
+                "p50 %.1f / p99 %.1f / p99.9 %.1f / max %.0f ms (%,d messages)",
+                h.getValueAtPercentile(50) / 1e3,
+                h.getValueAtPercentile(99) / 1e3,
+                h.getValueAtPercentile(99.9) / 1e3,
+                h.getMaxValue() / 1e3,
+                h.getTotalCount());
+    }
+
+    private static String stat(
+            List<JobUnderTest.Checkpoint> checkpoints,
+            java.util.function.ToDoubleFunction<JobUnderTest.Checkpoint> metric,
+            String format) {
+        double[] values = checkpoints.stream().mapToDouble(metric).sorted().toArray();
+        if (values.length == 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, format, values[values.length / 2])
+                + " ("
+                + String.format(Locale.ROOT, format, values[0])
+                + "–"
+                + String.format(Locale.ROOT, format, values[values.length - 1])
+                + ")";
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}
