@@ -3,6 +3,7 @@ package com.marketcast.odds.markets;
 import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.model.MarketUpdate;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * Everything the market reducer consumes, keyed by market id: a feed update or channel work
@@ -10,6 +11,7 @@ import com.marketcast.odds.model.MarketUpdate;
  * inputs (catalog rows) join as another field, and the broadcast query stream can still connect to
  * the one keyed stream.
  */
+@TypeInfo(MarketInputSerializer.Factory.class)
 public class MarketInput {
     public MarketUpdate update;
     public MarketWork work;

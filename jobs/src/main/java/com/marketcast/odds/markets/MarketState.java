@@ -8,6 +8,7 @@ import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.SelectionPrice;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * A market's current state in the job: the feed's prices and status joined with its catalog data.
@@ -26,6 +27,7 @@ import java.util.Objects;
  * interleave inputs differently, so the first touch of a market in a new run moves it to a new,
  * larger epoch and re-snapshots its subscribers. {@code epochRun} records the run that did so.
  */
+@TypeInfo(MarketStateSerializer.Factory.class)
 public class MarketState {
     public String marketId;
     public String eventId;

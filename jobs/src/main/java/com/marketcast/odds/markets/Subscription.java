@@ -1,6 +1,7 @@
 package com.marketcast.odds.markets;
 
 import com.marketcast.odds.model.OddsFormat;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One channel's subscription to one market, held by the market reducer.
@@ -12,6 +13,7 @@ import com.marketcast.odds.model.OddsFormat;
  * <p>A channel can hold a market for several reasons at once: by list ({@code listed}) and by any
  * number of its queries ({@code queries}). The subscription stays while any of them holds.
  */
+@TypeInfo(SubscriptionSerializer.Factory.class)
 public class Subscription {
     public OddsFormat oddsFormat = OddsFormat.DECIMAL;
     public long throttleMs;
