@@ -24,7 +24,7 @@ final class LocalStackOptions {
     static final String REDIS = "redis";
     static final String CATALOG_URL = "catalog-url";
 
-    private static final Set<String> FLAGS = Set.of("generate", "demo-channels");
+    private static final Set<String> FLAGS = Set.of("generate", "demo-channels", "gateway");
     static final String CATALOG_USER = "catalog-user";
     static final String CATALOG_PASSWORD = "catalog-password";
     static final String CATALOG_SLOT = "catalog-slot";
@@ -34,7 +34,7 @@ final class LocalStackOptions {
     static final long DEFAULT_CATALOG_CHURN_MS = 2000;
 
     private static final Set<String> VALUED =
-            Set.of("rate", "markets", "seed", "flink-conf", "catalog-churn-ms");
+            Set.of("rate", "markets", "seed", "flink-conf", "catalog-churn-ms", "gateway-port");
 
     final boolean generate;
     final boolean demoChannels;
@@ -43,6 +43,14 @@ final class LocalStackOptions {
     final Long seed;
     final Path flinkConf;
     final long catalogChurnMs;
+
+    /** Start the gateway (the page, the control API, the WebSockets); default true. */
+    boolean gateway = true;
+
+    /** The gateway's HTTP port (0: a free one). */
+    int gatewayPort = DEFAULT_GATEWAY_PORT;
+
+    static final int DEFAULT_GATEWAY_PORT = 8080;
 
     /** The job's arguments, in order, without ours. */
     final List<String> jobArgs;
@@ -74,6 +82,8 @@ final class LocalStackOptions {
     static LocalStackOptions parse(String[] args) {
         boolean generate = false;
         boolean demoChannels = true;
+        boolean gateway = true;
+        int gatewayPort = DEFAULT_GATEWAY_PORT;
         double rate = MarketGenerator.Settings.DEFAULT_RATE;
         int markets = MarketGenerator.Settings.DEFAULT_MARKETS;
         Long seed = null;
@@ -99,6 +109,8 @@ final class LocalStackOptions {
                 boolean on = value == null || parseBoolean(name, value);
                 if (name.equals("generate")) {
                     generate = on;
+                } else if (name.equals("gateway")) {
+                    gateway = on;
                 } else {
                     demoChannels = on;
                 }
@@ -116,6 +128,7 @@ final class LocalStackOptions {
                     case "seed" -> seed = parseLong(name, value);
                     case "flink-conf" -> flinkConf = Path.of(value);
                     case "catalog-churn-ms" -> catalogChurnMs = parseLong(name, value);
+                    case "gateway-port" -> gatewayPort = parseInt(name, value);
                     default -> throw new IllegalStateException(name);
                 }
             } else {
@@ -146,16 +159,24 @@ final class LocalStackOptions {
                     "Option 'catalog-churn-ms' must be 0 (off) or a number of ms, got "
                             + catalogChurnMs);
         }
-        return new LocalStackOptions(
-                generate,
-                demoChannels,
-                rate,
-                markets,
-                seed,
-                flinkConf,
-                catalogChurnMs,
-                jobArgs,
-                jobOptions);
+        if (gatewayPort < 0 || gatewayPort > 65535) {
+            throw new IllegalArgumentException(
+                    "Option 'gateway-port' must be a port (0 for a free one), got " + gatewayPort);
+        }
+        LocalStackOptions options =
+                new LocalStackOptions(
+                        generate,
+                        demoChannels,
+                        rate,
+                        markets,
+                        seed,
+                        flinkConf,
+                        catalogChurnMs,
+                        jobArgs,
+                        jobOptions);
+        options.gateway = gateway;
+        options.gatewayPort = gatewayPort;
+        return options;
     }
 
     Optional<String> jobOption(String name) {
@@ -247,6 +268,8 @@ final class LocalStackOptions {
                         + " N]",
                 "                     [--flink-conf DIR] [--demo-channels true|false]"
                         + " [--catalog-churn-ms N]",
+                "                     [--gateway true|false] [--gateway-port N]",
+                "  The gateway (page, control API, WebSockets) listens on --gateway-port (8080).",
                 "  Without --bootstrap-servers / --redis / --catalog-url it starts an in-process",
                 "  Kafka, a private redis-server, a private PostgreSQL with the sample catalog",
                 "  (sql/catalog), a market generator and catalog changes every --catalog-churn-ms",
