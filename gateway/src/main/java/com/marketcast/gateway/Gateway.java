@@ -208,8 +208,6 @@ public final class Gateway implements AutoCloseable {
                     error(ctx, 500, "internal", "the gateway failed; see its log");
                 });
     }
-                });
-    }
 
     // --- control API ---------------------------------------------------------------------------
 

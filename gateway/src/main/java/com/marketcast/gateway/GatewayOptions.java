@@ -173,6 +173,16 @@ public record GatewayOptions(
     }
 
     /**
+     * The allowed origins; without {@code --allowed-origins}, the gateway's own page as a browser
+     * on this machine names it ({@code http://localhost:<port>}, {@code http://127.0.0.1:<port>}).
+     */
+    public Set<String> allowedOrigins(int actualPort) {
+        return allowedOrigins.isEmpty()
+                ? Set.of("http://localhost:" + actualPort, "http://127.0.0.1:" + actualPort)
+                : allowedOrigins;
+    }
+
+    /**
      * HEARTBEATs go at a third of the channel TTL, so two may be lost before the job expires it.
      */
     public Duration heartbeatInterval() {

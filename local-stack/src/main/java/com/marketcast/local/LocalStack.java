@@ -324,11 +324,16 @@ public final class LocalStack {
                 Gateway.start(
                         GatewayOptions.fromMap(
                                 Map.of(
-                                        "port", Integer.toString(options.gatewayPort),
-                                        "bootstrap-servers", bootstrapServers,
-                                        "redis", redisUri,
-                                        "commands-topic", settings.commandsTopic(),
-                                        "channel-ttl", settings.channelTtl().toMillis() + "ms"),
+                                        "port",
+                                        Integer.toString(options.gatewayPort),
+                                        "bootstrap-servers",
+                                        bootstrapServers,
+                                        "redis",
+                                        redisUri,
+                                        "commands-topic",
+                                        settings.commandsTopic(),
+                                        "channel-ttl",
+                                        settings.channelTtl().toMillis() + "ms"),
                                 System::getenv));
         register("gateway", gateway);
         out.println("open http://localhost:" + gateway.port());

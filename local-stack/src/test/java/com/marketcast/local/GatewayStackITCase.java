@@ -37,8 +37,8 @@ import redis.clients.jedis.Jedis;
 /**
  * The whole system as {@code bin/run-local} runs it: the odds job on a MiniCluster (RocksDB,
  * checkpoints), an in-process Kafka broker, a private PostgreSQL with the sample catalog read by
- * CDC, the market generator, and the gateway, with Redis started here so the test can restart it.
- * A WebSocket client streams through the gateway across a Redis restart and ends holding the job's
+ * CDC, the market generator, and the gateway, with Redis started here so the test can restart it. A
+ * WebSocket client streams through the gateway across a Redis restart and ends holding the job's
  * state; the page runs in a real headless Chromium.
  */
 class GatewayStackITCase {
@@ -59,14 +59,21 @@ class GatewayStackITCase {
                 new LocalStack(
                         LocalStackOptions.parse(
                                 new String[] {
-                                    "--redis", redis.uri(),
+                                    "--redis",
+                                    redis.uri(),
                                     "--generate",
-                                    "--rate", "150",
-                                    "--demo-channels", "false",
-                                    "--catalog-churn-ms", "0",
-                                    "--gateway-port", "0",
-                                    "--parallelism", "2",
-                                    "--checkpoint-interval", "1s"
+                                    "--rate",
+                                    "150",
+                                    "--demo-channels",
+                                    "false",
+                                    "--catalog-churn-ms",
+                                    "0",
+                                    "--gateway-port",
+                                    "0",
+                                    "--parallelism",
+                                    "2",
+                                    "--checkpoint-interval",
+                                    "1s"
                                 }),
                         new PrintStream(new FileOutputStream(log.toFile()), true));
         stack.start();
@@ -95,7 +102,10 @@ class GatewayStackITCase {
         try (TestSocket ws = TestSocket.open(http, port, channel, null)) {
             ws.auth(token);
             ws.await("ack", WAIT);
-            post("/api/channels/" + channel + "/subscriptions", JSON.createObjectNode().set("markets", JSON.valueToTree(markets)).toString(), token);
+            post(
+                    "/api/channels/" + channel + "/subscriptions",
+                    JSON.createObjectNode().set("markets", JSON.valueToTree(markets)).toString(),
+                    token);
             post("/api/channels/" + channel + "/begin", "{}", token);
 
             // a snapshot of every market first, then deltas chained on it
@@ -104,8 +114,14 @@ class GatewayStackITCase {
             Map<String, ObjectNode> held = apply(ws.messages());
             assertThat(held.keySet()).containsExactlyInAnyOrderElementsOf(markets);
             for (String market : markets) {
-                assertThat(ws.messages().stream().filter(m -> market.equals(m.path("marketId").asText())).findFirst())
-                        .hasValueSatisfying(first -> assertThat(first.get("type").asText()).isEqualTo("snapshot"));
+                assertThat(
+                                ws.messages().stream()
+                                        .filter(m -> market.equals(m.path("marketId").asText()))
+                                        .findFirst())
+                        .hasValueSatisfying(
+                                first ->
+                                        assertThat(first.get("type").asText())
+                                                .isEqualTo("snapshot"));
             }
 
             int before = ws.messages().size();
@@ -113,7 +129,8 @@ class GatewayStackITCase {
             // the gateway resubscribes and resyncs; the job's sink reconnects (or restores)
             await().atMost(WAIT).until(() -> ws.messages().size() > before + markets.size());
             await().atMost(WAIT)
-                    .untilAsserted(() -> assertThat(apply(ws.messages())).isEqualTo(mirror(markets)));
+                    .untilAsserted(
+                            () -> assertThat(apply(ws.messages())).isEqualTo(mirror(markets)));
             assertThat(ws.closed()).isFalse();
         }
     }
@@ -141,42 +158,64 @@ class GatewayStackITCase {
         ChromeDriver browser = new ChromeDriver(service, options);
         try {
             browser.get("http://localhost:" + port + "/");
-            await().atMost(WAIT).until(() -> browser.findElement(By.id("status")).getText().equals("live"));
+            await().atMost(WAIT)
+                    .until(() -> browser.findElement(By.id("status")).getText().equals("live"));
             await().atMost(WAIT).until(() -> !prices(browser, "#events").isEmpty());
 
             // prices move while the generator runs
             Map<String, String> first = prices(browser, "#events");
             await().atMost(WAIT)
-                    .until(() -> prices(browser, "#events").entrySet().stream()
-                            .anyMatch(p -> first.containsKey(p.getKey()) && !first.get(p.getKey()).equals(p.getValue())));
+                    .until(
+                            () ->
+                                    prices(browser, "#events").entrySet().stream()
+                                            .anyMatch(
+                                                    p ->
+                                                            first.containsKey(p.getKey())
+                                                                    && !first.get(p.getKey())
+                                                                            .equals(p.getValue())));
 
             // the odds format is the channel's view: every price comes back in it
             new Select(browser.findElement(By.id("odds-format"))).selectByValue("FRACTIONAL");
             await().atMost(WAIT)
-                    .until(() -> prices(browser, "#events").values().stream()
-                            .filter(p -> !p.equals("–"))
-                            .allMatch(p -> p.matches("\\d+/\\d+")));
+                    .until(
+                            () ->
+                                    prices(browser, "#events").values().stream()
+                                            .filter(p -> !p.equals("–"))
+                                            .allMatch(p -> p.matches("\\d+/\\d+")));
             new Select(browser.findElement(By.id("odds-format"))).selectByValue("AMERICAN");
             await().atMost(WAIT)
-                    .until(() -> prices(browser, "#events").values().stream()
-                            .filter(p -> !p.equals("–"))
-                            .allMatch(p -> p.matches("[+-]\\d+")));
+                    .until(
+                            () ->
+                                    prices(browser, "#events").values().stream()
+                                            .filter(p -> !p.equals("–"))
+                                            .allMatch(p -> p.matches("[+-]\\d+")));
 
             // the bet slip subscribes its markets and shows them streaming
-            List<WebElement> add = browser.findElements(By.cssSelector("#events button[data-slip]"));
+            List<WebElement> add =
+                    browser.findElements(By.cssSelector("#events button[data-slip]"));
             for (WebElement button : add.subList(0, Math.min(4, add.size()))) {
                 button.click();
             }
             await().atMost(WAIT).until(() -> !prices(browser, "#slip-markets").isEmpty());
             Map<String, String> slipped = prices(browser, "#slip-markets");
             await().atMost(WAIT)
-                    .until(() -> prices(browser, "#slip-markets").entrySet().stream()
-                            .anyMatch(p -> slipped.containsKey(p.getKey()) && !slipped.get(p.getKey()).equals(p.getValue())));
+                    .until(
+                            () ->
+                                    prices(browser, "#slip-markets").entrySet().stream()
+                                            .anyMatch(
+                                                    p ->
+                                                            slipped.containsKey(p.getKey())
+                                                                    && !slipped.get(p.getKey())
+                                                                            .equals(p.getValue())));
 
             // follow a query: football starting within two hours; markets join
             new Select(browser.findElement(By.id("follow-sport"))).selectByValue("football");
             browser.findElement(By.cssSelector("#follow-form button")).click();
-            await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#follow-log li.join")).isEmpty());
+            await().atMost(WAIT)
+                    .until(
+                            () ->
+                                    !browser.findElements(By.cssSelector("#follow-log li.join"))
+                                            .isEmpty());
 
             Path shot = Path.of("target", "odds-page.png");
             Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
@@ -187,16 +226,22 @@ class GatewayStackITCase {
 
     // --- helpers --------------------------------------------------------------------------------
 
-    /** The shown price of every selection under a container, by market and selection. */
+    /**
+     * The shown price of every selection under a container, by market and selection, read in one
+     * script call: the page re-renders streaming markets faster than elements could be read one by
+     * one.
+     */
+    @SuppressWarnings("unchecked")
     private static Map<String, String> prices(ChromeDriver browser, String container) {
+        List<List<String>> pairs =
+                (List<List<String>>)
+                        browser.executeScript(
+                                "return [...document.querySelectorAll(arguments[0] + ' .price')]"
+                                        + ".map(p => [p.dataset.market + '/' + p.dataset.selection,"
+                                        + " p.textContent]);",
+                                container);
         Map<String, String> prices = new HashMap<>();
-        for (WebElement price : browser.findElements(By.cssSelector(container + " .price"))) {
-            try {
-                prices.put(price.getAttribute("data-market") + "/" + price.getAttribute("data-selection"), price.getText());
-            } catch (org.openqa.selenium.StaleElementReferenceException rerendered) {
-                // replaced by a newer render between the lookup and the read
-            }
-        }
+        pairs.forEach(p -> prices.put(p.get(0), p.get(1)));
         return prices;
     }
 
@@ -207,8 +252,15 @@ class GatewayStackITCase {
         view.get("markets").forEach(all::add);
         return all.stream()
                 .filter(m -> m.get("status").asText().equals("OPEN"))
-                .filter(m -> StreamSupport.stream(m.get("selections").spliterator(), false).anyMatch(s -> !s.path("price").isNull()))
-                .sorted((a, b) -> Boolean.compare(b.path("event").path("inPlay").asBoolean(), a.path("event").path("inPlay").asBoolean()))
+                .filter(
+                        m ->
+                                StreamSupport.stream(m.get("selections").spliterator(), false)
+                                        .anyMatch(s -> !s.path("price").isNull()))
+                .sorted(
+                        (a, b) ->
+                                Boolean.compare(
+                                        b.path("event").path("inPlay").asBoolean(),
+                                        a.path("event").path("inPlay").asBoolean()))
                 .limit(n)
                 .map(m -> m.get("marketId").asText())
                 .toList();
@@ -261,12 +313,17 @@ class GatewayStackITCase {
         s.put("version", market.get("version").asLong());
         s.put("status", market.get("status").asText());
         ObjectNode prices = s.putObject("prices");
-        market.get("selections").forEach(sel -> prices.set(sel.get("id").asText(), sel.get("price")));
+        market.get("selections")
+                .forEach(sel -> prices.set(sel.get("id").asText(), sel.get("price")));
         return s;
     }
 
     private static JsonNode get(String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
