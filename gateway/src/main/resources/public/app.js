@@ -127,11 +127,7 @@ function marketRow(market, before, withSlipButton) {
     price.dataset.market = market.marketId;
     price.dataset.selection = s.id;
     price.textContent = s.display ?? "–";
-    const old = before && (before.selections || []).find(x => x.id === s.id);
-    if (old && old.price != null && s.price != null && old.price !== s.price) {
-      price.classList.add(s.price > old.price ? "up" : "down");
-      requestAnimationFrame(() => setTimeout(() => price.classList.remove("up", "down"), 50));
-    }
+    flash(price, before && (before.selections || []).find(x => x.id === s.id), s);
     const sname = document.createElement("span");
     sname.className = "sname";
     sname.textContent = s.name || s.id;
@@ -151,6 +147,35 @@ function marketRow(market, before, withSlipButton) {
   return row;
 }
 
+// A price that moved flashes green (up) or red (down), then fades back.
+function flash(cell, old, now) {
+  if (!old || old.price == null || now.price == null || old.price === now.price) return;
+  cell.classList.remove("up", "down");
+  void cell.offsetWidth;
+  cell.classList.add(now.price > old.price ? "up" : "down");
+  setTimeout(() => cell.classList.remove("up", "down"), 600);
+}
+
+// Updates a rendered row in place when only prices changed (cheaper, and the flash stays on the
+// element the eye is on); false when the row must be rendered anew.
+function updateRow(row, market, before) {
+  if (!before || before.status !== market.status || before.name !== market.name) return false;
+  const cells = row.querySelectorAll(".price");
+  const selections = market.selections || [];
+  if (cells.length !== selections.length) return false;
+  for (let i = 0; i < selections.length; i++) {
+    if (cells[i].dataset.selection !== selections[i].id) return false;
+  }
+  selections.forEach((s, i) => {
+    const text = s.display ?? "–";
+    if (cells[i].textContent !== text) {
+      cells[i].textContent = text;
+      flash(cells[i], (before.selections || []).find(x => x.id === s.id), s);
+    }
+  });
+  return true;
+}
+
 function titled(row, market) {
   const title = document.createElement("div");
   title.className = "title";
@@ -167,8 +192,9 @@ const board = {
   render(id, before) {
     const market = state.markets.get(id);
     const old = document.querySelector(`#events [data-market="${CSS.escape(id)}"]`);
-    if (old) old.replaceWith(marketRow(market, before, true));
-    else if (inSelection(market)) renderBoard();
+    if (old) {
+      if (!updateRow(old, market, before)) old.replaceWith(marketRow(market, before, true));
+    } else if (inSelection(market)) renderBoard();
     slip.render(id, before);
   },
   remove(id, reason) {
@@ -271,8 +297,9 @@ const slip = {
     if (!state.slip.has(id)) return;
     const market = state.markets.get(id);
     const container = document.getElementById("slip-markets");
-    const row = titled(marketRow(market, before, false), market);
     const old = container.querySelector(`[data-market="${CSS.escape(id)}"]`);
+    if (old && updateRow(old, market, before)) return;
+    const row = titled(marketRow(market, before, false), market);
     if (old) old.replaceWith(row); else container.append(row);
     const remove = document.createElement("button");
     remove.textContent = "remove";
@@ -309,8 +336,9 @@ const follow = {
   render(id, before) {
     const market = follow.markets.get(id);
     const container = document.getElementById("follow-markets");
-    const row = titled(marketRow(market, before, false), market);
     const old = container.querySelector(`[data-market="${CSS.escape(id)}"]`);
+    if (old && updateRow(old, market, before)) return;
+    const row = titled(marketRow(market, before, false), market);
     if (old) old.replaceWith(row);
     else { container.append(row); logFollow("join", market); }
     summary();

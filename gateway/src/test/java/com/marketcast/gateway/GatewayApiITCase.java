@@ -367,19 +367,19 @@ class GatewayApiITCase {
             ws.auth(c.token);
             assertThat(ws.await("ack", WAIT).get("channelId").asText()).isEqualTo(c.id);
             String stream = "stream:" + c.id;
-            jedis.publish(stream, snapshot("m-1", 5, 10));
-            jedis.publish(stream, delta("m-1", 5, 11, 10));
-            jedis.publish(stream, delta("m-1", 5, 11, 10)); // duplicate
-            jedis.publish(stream, delta("m-1", 5, 10, 9)); // older
-            jedis.publish(stream, delta("m-1", 5, 14, 13)); // gap
+            jedis.publish(stream, StreamJson.snapshot("m-1", 5, 10));
+            jedis.publish(stream, StreamJson.delta("m-1", 5, 11, 10));
+            jedis.publish(stream, StreamJson.delta("m-1", 5, 11, 10)); // duplicate
+            jedis.publish(stream, StreamJson.delta("m-1", 5, 10, 9)); // older
+            jedis.publish(stream, StreamJson.delta("m-1", 5, 14, 13)); // gap
             await().atMost(WAIT).until(() -> !commands.of(c.id, "BEGIN_STREAM").isEmpty());
             assertThat(commands.of(c.id, "BEGIN_STREAM").get(0).toString())
                     .isEqualTo(
                             "{\"type\":\"BEGIN_STREAM\",\"channelId\":\""
                                     + c.id
                                     + "\",\"markets\":[\"m-1\"]}");
-            jedis.publish(stream, snapshot("m-1", 5, 14));
-            jedis.publish(stream, delta("m-1", 5, 15, 14));
+            jedis.publish(stream, StreamJson.snapshot("m-1", 5, 14));
+            jedis.publish(stream, StreamJson.delta("m-1", 5, 15, 14));
             await().atMost(WAIT).until(() -> ws.messages().size() >= 5);
             assertThat(ws.messages())
                     .extracting(
@@ -493,7 +493,7 @@ class GatewayApiITCase {
             ws.await("ack", WAIT);
             assertThat(call("POST", c.path("/begin"), "{}", c.token).statusCode()).isEqualTo(202);
             try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
-                jedis.publish("stream:" + c.id, snapshot("r-1", 7, 3));
+                jedis.publish("stream:" + c.id, StreamJson.snapshot("r-1", 7, 3));
             }
             await().atMost(WAIT).until(() -> ws.messages("snapshot").size() == 1);
 
@@ -508,7 +508,7 @@ class GatewayApiITCase {
                                                     .count()
                                             == 2);
             try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
-                jedis.publish("stream:" + c.id, snapshot("r-1", 7, 4));
+                jedis.publish("stream:" + c.id, StreamJson.snapshot("r-1", 7, 4));
             }
             await().atMost(WAIT).until(() -> ws.messages("snapshot").size() == 2);
             assertThat(ws.closed()).isFalse();
@@ -574,32 +574,6 @@ class GatewayApiITCase {
                         ? e.getCause()
                         : e;
         return ((WebSocketHandshakeException) cause).getResponse().statusCode();
-    }
-
-    private static String snapshot(String market, long epoch, long version) {
-        return "{\"type\":\"snapshot\",\"marketId\":\""
-                + market
-                + "\",\"epoch\":"
-                + epoch
-                + ",\"version\":"
-                + version
-                + ",\"ts\":1,\"market\":{\"marketId\":\""
-                + market
-                + "\",\"status\":\"OPEN\",\"version\":"
-                + version
-                + ",\"selections\":[]}}";
-    }
-
-    private static String delta(String market, long epoch, long version, long prev) {
-        return "{\"type\":\"delta\",\"marketId\":\""
-                + market
-                + "\",\"epoch\":"
-                + epoch
-                + ",\"version\":"
-                + version
-                + ",\"prev\":"
-                + prev
-                + ",\"ts\":1,\"changes\":{\"status\":\"OPEN\"}}";
     }
 
     private static String market(

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one-command local system (PROTOCOL section 6): Kafka, Redis, the catalog database, the odds
  * job on a MiniCluster, a market generator, catalog changes, demo channels and a live tail of two
- * of them.
+ * of them, and the gateway with the live odds page ({@code --gateway-port}, 8080).
  *
  * <p>Without {@code --bootstrap-servers} / {@code --redis} / {@code --catalog-url} it starts an
  * in-process Kafka broker, a private redis-server and a private PostgreSQL loaded with the sample

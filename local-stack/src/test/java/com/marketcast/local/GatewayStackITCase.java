@@ -27,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -163,16 +162,7 @@ class GatewayStackITCase {
             await().atMost(WAIT).until(() -> !prices(browser, "#events").isEmpty());
 
             // prices move while the generator runs
-            Map<String, String> first = prices(browser, "#events");
-            await().atMost(WAIT)
-                    .until(
-                            () ->
-                                    prices(browser, "#events").entrySet().stream()
-                                            .anyMatch(
-                                                    p ->
-                                                            first.containsKey(p.getKey())
-                                                                    && !first.get(p.getKey())
-                                                                            .equals(p.getValue())));
+            awaitPriceChange(browser, "#events");
 
             // the odds format is the channel's view: every price comes back in it
             new Select(browser.findElement(By.id("odds-format"))).selectByValue("FRACTIONAL");
@@ -190,23 +180,15 @@ class GatewayStackITCase {
                                             .filter(p -> !p.equals("–"))
                                             .allMatch(p -> p.matches("[+-]\\d+")));
 
-            // the bet slip subscribes its markets and shows them streaming
-            List<WebElement> add =
-                    browser.findElements(By.cssSelector("#events button[data-slip]"));
-            for (WebElement button : add.subList(0, Math.min(4, add.size()))) {
-                button.click();
-            }
+            // the bet slip subscribes its markets and shows them streaming (clicked by script:
+            // a streaming row may be rendered anew between finding its button and clicking it)
+            browser.executeScript(
+                    "[...document.querySelectorAll('#events button[data-slip]')].slice(0, 4)"
+                            + ".map(b => b.dataset.slip)"
+                            + ".forEach(id => document.querySelector("
+                            + "`#events button[data-slip=\"${id}\"]`).click());");
             await().atMost(WAIT).until(() -> !prices(browser, "#slip-markets").isEmpty());
-            Map<String, String> slipped = prices(browser, "#slip-markets");
-            await().atMost(WAIT)
-                    .until(
-                            () ->
-                                    prices(browser, "#slip-markets").entrySet().stream()
-                                            .anyMatch(
-                                                    p ->
-                                                            slipped.containsKey(p.getKey())
-                                                                    && !slipped.get(p.getKey())
-                                                                            .equals(p.getValue())));
+            awaitPriceChange(browser, "#slip-markets");
 
             // follow a query: football starting within two hours; markets join
             new Select(browser.findElement(By.id("follow-sport"))).selectByValue("football");
@@ -217,6 +199,7 @@ class GatewayStackITCase {
                                     !browser.findElements(By.cssSelector("#follow-log li.join"))
                                             .isEmpty());
 
+            // the page as a person sees it (docs/odds-page.png is taken from here)
             Path shot = Path.of("target", "odds-page.png");
             Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
         } finally {
@@ -225,6 +208,20 @@ class GatewayStackITCase {
     }
 
     // --- helpers --------------------------------------------------------------------------------
+
+    /** Waits until a price shown under the container differs from what it showed at first. */
+    private static void awaitPriceChange(ChromeDriver browser, String container) {
+        Map<String, String> first = prices(browser, container);
+        await().atMost(WAIT)
+                .until(
+                        () ->
+                                prices(browser, container).entrySet().stream()
+                                        .anyMatch(
+                                                p ->
+                                                        first.containsKey(p.getKey())
+                                                                && !first.get(p.getKey())
+                                                                        .equals(p.getValue())));
+    }
 
     /**
      * The shown price of every selection under a container, by market and selection, read in one
