@@ -54,6 +54,8 @@ public final class Gateway implements AutoCloseable {
     private final OpenChannels channels = new OpenChannels();
     private final Map<String, StreamSocket> sockets = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> connectionsPerIp = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong resyncs =
+            new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService timers;
     private final CommandPublisher publisher;
     private final JedisPooled redis;
@@ -125,7 +127,7 @@ public final class Gateway implements AutoCloseable {
                 gateway::heartbeats, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         gateway.timers.scheduleAtFixedRate(gateway::forgetIdleChannels, 1, 1, TimeUnit.MINUTES);
         LOG.info(
-                "Gateway listening on http://{}:{} (page /, API /api, WebSocket /ws/{{channelId}});"
+                "Gateway listening on http://{}:{} (page /, API /api, WebSocket /ws/<channelId>);"
                         + " commands to topic {} at {}; Redis {}; origins {}; token ttl {}",
                 options.host(),
                 gateway.port(),
@@ -163,6 +165,11 @@ public final class Gateway implements AutoCloseable {
     /** The port it listens on (the given one, or the one picked for port 0). */
     public int port() {
         return app.port();
+    }
+
+    /** Markets resynced so far (gaps and slow-client conflation), for reports. */
+    public long marketResyncs() {
+        return resyncs.get();
     }
 
     /** Open WebSockets, for reports. */
@@ -497,6 +504,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void resync(String channelId, List<String> markets) {
+        resyncs.addAndGet(markets.size());
         publisher
                 .send(commands.resync(channelId, markets))
                 .whenComplete(

@@ -137,12 +137,14 @@ public final class GatewayLoad {
         long delivered = received.get() - base;
         System.out.printf(
                 "published %d messages in %.1f s (%.0f/s); clients received %d (%.0f/s over the"
-                        + " publishing time), %d WebSockets open at the end%n",
+                        + " publishing time); %d market resyncs (gaps, slow-client conflation);"
+                        + " %d WebSockets open at the end%n",
                 published,
                 elapsed,
                 published / elapsed,
                 delivered,
                 delivered / elapsed,
+                gateway.marketResyncs(),
                 gateway.openSockets());
         sockets.forEach(ws -> ws.abort());
     }
