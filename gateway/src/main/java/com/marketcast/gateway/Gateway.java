@@ -40,6 +40,7 @@ import redis.clients.jedis.JedisPooled;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration PING_INTERVAL = Duration.ofSeconds(30);
     private static final long MAX_REQUEST_BYTES = 2L * 1024 * 1024;
     private static final String BEARER = "Bearer ";
 
@@ -318,7 +319,8 @@ public final class Gateway implements AutoCloseable {
 
     private JsonNode body(Context ctx, boolean optional) {
         byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length == 0 || new String(bytes).isBlank()) {
+        if (bytes.length == 0
+                || new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
             if (optional) {
                 return json.createObjectNode();
             }
@@ -396,6 +398,9 @@ public final class Gateway implements AutoCloseable {
         StreamSocket socket =
                 new StreamSocket(ctx, ctx.pathParam("id"), ip, options.maxMessagesPerSecond());
         sockets.put(ctx.sessionId(), socket);
+        // a quiet channel still writes a ping now and then, so the idle timeout closes only
+        // sockets whose peer is gone
+        ctx.enableAutomaticPings(PING_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         connectionsPerIp.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
         if (Boolean.TRUE.equals(ctx.attribute("authenticated")) && socket.authenticate()) {
             stream(socket);

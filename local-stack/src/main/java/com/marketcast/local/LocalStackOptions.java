@@ -16,8 +16,10 @@ import java.util.Set;
  * --rate} updates/s, {@code --markets} (without a catalog), {@code --seed} (the generator's; the
  * catalog churn uses seed + 1), {@code --flink-conf} dir, {@code --demo-channels} (open and tail
  * the demo channels; default true), {@code --catalog-churn-ms} (a change of the private catalog
- * every this many ms; default 2000, 0 for none). Flags take an optional {@code true}/{@code false}.
- * The job's {@code --catalog-*} and {@code --no-catalog} pass through to the job.
+ * every this many ms; default 2000, 0 for none), {@code --gateway} (start the gateway; default
+ * true) and {@code --gateway-port} (8080; 0 for a free one). Flags take an optional {@code
+ * true}/{@code false}. The job's {@code --catalog-*} and {@code --no-catalog} pass through to the
+ * job.
  */
 final class LocalStackOptions {
     static final String BOOTSTRAP_SERVERS = "bootstrap-servers";
