@@ -5,6 +5,8 @@ import com.marketcast.embedded.EmbeddedPostgres;
 import com.marketcast.embedded.FreePorts;
 import com.marketcast.embedded.RedisServer;
 import com.marketcast.embedded.TempDirs;
+import com.marketcast.gateway.Gateway;
+import com.marketcast.gateway.GatewayOptions;
 import com.marketcast.odds.OddsJob;
 import com.marketcast.odds.OddsSettings;
 import java.io.IOException;
@@ -45,7 +47,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one-command local system (PROTOCOL section 6): Kafka, Redis, the catalog database, the odds
  * job on a MiniCluster, a market generator, catalog changes, demo channels and a live tail of two
- * of them.
+ * of them, and the gateway with the live odds page ({@code --gateway-port}, 8080).
  *
  * <p>Without {@code --bootstrap-servers} / {@code --redis} / {@code --catalog-url} it starts an
  * in-process Kafka broker, a private redis-server and a private PostgreSQL loaded with the sample
@@ -99,6 +101,7 @@ public final class LocalStack {
     private JobClient job;
     private boolean ownCatalog;
     private LocalCatalog catalog;
+    private Gateway gateway;
 
     /**
      * Something to stop on shutdown, with a name for the log; a clean-up step ({@code logStop}
@@ -299,6 +302,9 @@ public final class LocalStack {
                 generator,
                 churn,
                 channels);
+        if (options.gateway) {
+            startGateway(bootstrapServers, redisUri, settings);
+        }
         if (!channels.isEmpty()) {
             DemoChannels demo = new DemoChannels(bootstrapServers, settings.commandsTopic());
             register("demo channels", demo);
@@ -309,6 +315,33 @@ public final class LocalStack {
             churn.start();
         }
         startReports(settings, bootstrapServers, counter, churn);
+    }
+
+    /** The gateway on --gateway-port, against the stack's Kafka and Redis; prints where to look. */
+    private void startGateway(String bootstrapServers, String redisUri, OddsSettings settings)
+            throws Exception {
+        gateway =
+                Gateway.start(
+                        GatewayOptions.fromMap(
+                                Map.of(
+                                        "port",
+                                        Integer.toString(options.gatewayPort),
+                                        "bootstrap-servers",
+                                        bootstrapServers,
+                                        "redis",
+                                        redisUri,
+                                        "commands-topic",
+                                        settings.commandsTopic(),
+                                        "channel-ttl",
+                                        settings.channelTtl().toMillis() + "ms"),
+                                System::getenv));
+        register("gateway", gateway);
+        out.println("open http://localhost:" + gateway.port());
+    }
+
+    /** The gateway's port, once started. */
+    int gatewayPort() {
+        return gateway.port();
     }
 
     /**

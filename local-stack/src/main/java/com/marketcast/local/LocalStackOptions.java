@@ -16,15 +16,17 @@ import java.util.Set;
  * --rate} updates/s, {@code --markets} (without a catalog), {@code --seed} (the generator's; the
  * catalog churn uses seed + 1), {@code --flink-conf} dir, {@code --demo-channels} (open and tail
  * the demo channels; default true), {@code --catalog-churn-ms} (a change of the private catalog
- * every this many ms; default 2000, 0 for none). Flags take an optional {@code true}/{@code false}.
- * The job's {@code --catalog-*} and {@code --no-catalog} pass through to the job.
+ * every this many ms; default 2000, 0 for none), {@code --gateway} (start the gateway; default
+ * true) and {@code --gateway-port} (8080; 0 for a free one). Flags take an optional {@code
+ * true}/{@code false}. The job's {@code --catalog-*} and {@code --no-catalog} pass through to the
+ * job.
  */
 final class LocalStackOptions {
     static final String BOOTSTRAP_SERVERS = "bootstrap-servers";
     static final String REDIS = "redis";
     static final String CATALOG_URL = "catalog-url";
 
-    private static final Set<String> FLAGS = Set.of("generate", "demo-channels");
+    private static final Set<String> FLAGS = Set.of("generate", "demo-channels", "gateway");
     static final String CATALOG_USER = "catalog-user";
     static final String CATALOG_PASSWORD = "catalog-password";
     static final String CATALOG_SLOT = "catalog-slot";
@@ -34,7 +36,7 @@ final class LocalStackOptions {
     static final long DEFAULT_CATALOG_CHURN_MS = 2000;
 
     private static final Set<String> VALUED =
-            Set.of("rate", "markets", "seed", "flink-conf", "catalog-churn-ms");
+            Set.of("rate", "markets", "seed", "flink-conf", "catalog-churn-ms", "gateway-port");
 
     final boolean generate;
     final boolean demoChannels;
@@ -43,6 +45,14 @@ final class LocalStackOptions {
     final Long seed;
     final Path flinkConf;
     final long catalogChurnMs;
+
+    /** Start the gateway (the page, the control API, the WebSockets); default true. */
+    boolean gateway = true;
+
+    /** The gateway's HTTP port (0: a free one). */
+    int gatewayPort = DEFAULT_GATEWAY_PORT;
+
+    static final int DEFAULT_GATEWAY_PORT = 8080;
 
     /** The job's arguments, in order, without ours. */
     final List<String> jobArgs;
@@ -74,6 +84,8 @@ final class LocalStackOptions {
     static LocalStackOptions parse(String[] args) {
         boolean generate = false;
         boolean demoChannels = true;
+        boolean gateway = true;
+        int gatewayPort = DEFAULT_GATEWAY_PORT;
         double rate = MarketGenerator.Settings.DEFAULT_RATE;
         int markets = MarketGenerator.Settings.DEFAULT_MARKETS;
         Long seed = null;
@@ -99,6 +111,8 @@ final class LocalStackOptions {
                 boolean on = value == null || parseBoolean(name, value);
                 if (name.equals("generate")) {
                     generate = on;
+                } else if (name.equals("gateway")) {
+                    gateway = on;
                 } else {
                     demoChannels = on;
                 }
@@ -116,6 +130,7 @@ final class LocalStackOptions {
                     case "seed" -> seed = parseLong(name, value);
                     case "flink-conf" -> flinkConf = Path.of(value);
                     case "catalog-churn-ms" -> catalogChurnMs = parseLong(name, value);
+                    case "gateway-port" -> gatewayPort = parseInt(name, value);
                     default -> throw new IllegalStateException(name);
                 }
             } else {
@@ -146,16 +161,24 @@ final class LocalStackOptions {
                     "Option 'catalog-churn-ms' must be 0 (off) or a number of ms, got "
                             + catalogChurnMs);
         }
-        return new LocalStackOptions(
-                generate,
-                demoChannels,
-                rate,
-                markets,
-                seed,
-                flinkConf,
-                catalogChurnMs,
-                jobArgs,
-                jobOptions);
+        if (gatewayPort < 0 || gatewayPort > 65535) {
+            throw new IllegalArgumentException(
+                    "Option 'gateway-port' must be a port (0 for a free one), got " + gatewayPort);
+        }
+        LocalStackOptions options =
+                new LocalStackOptions(
+                        generate,
+                        demoChannels,
+                        rate,
+                        markets,
+                        seed,
+                        flinkConf,
+                        catalogChurnMs,
+                        jobArgs,
+                        jobOptions);
+        options.gateway = gateway;
+        options.gatewayPort = gatewayPort;
+        return options;
     }
 
     Optional<String> jobOption(String name) {
@@ -247,6 +270,8 @@ final class LocalStackOptions {
                         + " N]",
                 "                     [--flink-conf DIR] [--demo-channels true|false]"
                         + " [--catalog-churn-ms N]",
+                "                     [--gateway true|false] [--gateway-port N]",
+                "  The gateway (page, control API, WebSockets) listens on --gateway-port (8080).",
                 "  Without --bootstrap-servers / --redis / --catalog-url it starts an in-process",
                 "  Kafka, a private redis-server, a private PostgreSQL with the sample catalog",
                 "  (sql/catalog), a market generator and catalog changes every --catalog-churn-ms",
