@@ -16,11 +16,19 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * The explicit serializer of {@link Subscription}: a market's update reads every subscription of
- * the market, so this runs fan-out times per update.
+ * the market, so this runs fan-out times per update; and there is one per (market, channel), so its
+ * size is the state's size. Most subscriptions are unthrottled and held by list: a flags byte says
+ * which of the other fields follow, and such a subscription takes two bytes.
  */
 public final class SubscriptionSerializer extends FieldSerializer<Subscription> {
     private static final long serialVersionUID = 1L;
     private static final OddsFormat[] FORMATS = OddsFormat.values();
+
+    // the flags byte; an unthrottled subscription by list is this byte and its odds format
+    private static final int STREAMING = 1;
+    private static final int LISTED = 2;
+    private static final int THROTTLED = 4;
+    private static final int QUERIES = 8;
 
     public static final SubscriptionSerializer INSTANCE = new SubscriptionSerializer();
 
@@ -31,25 +39,39 @@ public final class SubscriptionSerializer extends FieldSerializer<Subscription> 
 
     @Override
     public void serialize(Subscription s, DataOutputView out) throws IOException {
+        boolean throttled = s.throttleMs != 0 || s.sentVersion != 0 || s.nextSendAt != 0;
+        int flags =
+                (s.streaming ? STREAMING : 0)
+                        | (s.listed ? LISTED : 0)
+                        | (throttled ? THROTTLED : 0)
+                        | (s.queries != null ? QUERIES : 0);
+        out.writeByte(flags);
         Fields.writeEnum(out, s.oddsFormat);
-        out.writeLong(s.throttleMs);
-        out.writeBoolean(s.streaming);
-        out.writeLong(s.sentVersion);
-        out.writeLong(s.nextSendAt);
-        out.writeBoolean(s.listed);
-        Fields.writeStrings(out, s.queries);
+        if (throttled) {
+            out.writeLong(s.throttleMs);
+            out.writeLong(s.sentVersion);
+            out.writeLong(s.nextSendAt);
+        }
+        if (s.queries != null) {
+            Fields.writeStrings(out, s.queries);
+        }
     }
 
     @Override
     public Subscription deserialize(DataInputView in) throws IOException {
+        int flags = in.readByte();
         Subscription s = new Subscription();
+        s.streaming = (flags & STREAMING) != 0;
+        s.listed = (flags & LISTED) != 0;
         s.oddsFormat = Fields.readEnum(in, FORMATS);
-        s.throttleMs = in.readLong();
-        s.streaming = in.readBoolean();
-        s.sentVersion = in.readLong();
-        s.nextSendAt = in.readLong();
-        s.listed = in.readBoolean();
-        s.queries = Fields.readStrings(in);
+        if ((flags & THROTTLED) != 0) {
+            s.throttleMs = in.readLong();
+            s.sentVersion = in.readLong();
+            s.nextSendAt = in.readLong();
+        }
+        if ((flags & QUERIES) != 0) {
+            s.queries = Fields.readStrings(in);
+        }
         return s;
     }
 
