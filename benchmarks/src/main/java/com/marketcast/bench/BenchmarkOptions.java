@@ -26,6 +26,12 @@ final class BenchmarkOptions {
     /** Subscriptions dropped and taken back per second on the command topic while measuring. */
     double churn = 100;
 
+    /** The job reads the workload's catalog by CDC from a private PostgreSQL. */
+    boolean catalog = true;
+
+    /** Catalog changes per second while measuring (a market suspended or reopened). */
+    double catalogChurn = 2;
+
     /**
      * The state benchmark instead of the throughput one: these numbers of (market, channel)
      * subscriptions, each with markets = channels = subscriptions / fan-out. Empty: off.
@@ -60,6 +66,7 @@ final class BenchmarkOptions {
         o.scenarios = List.of("b3", "rocksdb");
         o.shards = 2;
         o.churn = 20;
+        o.catalogChurn = 1;
         o.stateRate = 300;
         o.stateMeasure = Duration.ofSeconds(8);
         return o;
@@ -87,13 +94,16 @@ final class BenchmarkOptions {
                     case "measure" -> o.measure = TimeUtils.parseDuration(value);
                     case "repetitions" -> o.repetitions = positive(Integer.parseInt(value));
                     case "scenarios" -> o.scenarios = scenarios(value);
-                    case "baseline" -> o.baseline = Boolean.parseBoolean(value);
+                    case "baseline" -> o.baseline = bool(value);
                     case "shards" -> o.shards = positive(Integer.parseInt(value));
                     case "seed" -> o.seed = Long.parseLong(value);
                     case "buffer-timeout" -> o.bufferTimeout = TimeUtils.parseDuration(value);
                     case "redis-flush-interval" ->
                             o.redisFlushInterval = TimeUtils.parseDuration(value);
                     case "churn" -> o.churn = nonNegative(Double.parseDouble(value));
+                    case "catalog" -> o.catalog = bool(value);
+                    case "catalog-churn" ->
+                            o.catalogChurn = nonNegative(Double.parseDouble(value));
                     case "state-sizes" -> o.stateSizes = sizes(value);
                     case "state-backends" -> o.stateBackends = backends(value);
                     case "state-rate" -> o.stateRate = positive(Double.parseDouble(value));
@@ -120,6 +130,13 @@ final class BenchmarkOptions {
             throw new IllegalArgumentException("must be positive");
         }
         return value;
+    }
+
+    private static boolean bool(String value) {
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("must be true or false");
+        }
+        return value.equals("true");
     }
 
     private static double nonNegative(double value) {

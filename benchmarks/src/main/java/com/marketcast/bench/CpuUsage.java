@@ -16,8 +16,10 @@ import redis.clients.jedis.Jedis;
 /**
  * Where the CPU of a measured interval went, per component: the JVM's threads grouped by name
  * (everything but redis-server runs in the benchmark's JVM: the broker, the job's tasks, the feed,
- * the subscribers) plus the redis-server process, read from {@code /proc}. Reported in cores: 1.0
- * is one core busy for the whole interval.
+ * the subscribers) plus the redis-server process, read from {@code /proc}, and the JVM's own
+ * threads that are not Java threads (garbage collection, JIT, RocksDB's native flush and
+ * compaction threads): the process's CPU less that of its Java threads. Reported in cores: 1.0 is
+ * one core busy for the whole interval.
  */
 final class CpuUsage {
     /** Linux's USER_HZ, the unit of /proc/PID/stat times, on every architecture Java runs on. */
@@ -28,6 +30,7 @@ final class CpuUsage {
     private final Map<Long, Long> threadNanos = new LinkedHashMap<>();
     private final Map<Long, String> threadNames = new LinkedHashMap<>();
     private final long redisNanos;
+    private final long processNanos;
     private final long wallNanos;
 
     private CpuUsage(long redisPid) {
@@ -43,6 +46,7 @@ final class CpuUsage {
             }
         }
         redisNanos = processCpuNanos(redisPid);
+        processNanos = processCpuNanos(ProcessHandle.current().pid());
     }
 
     /** The CPU used so far by every live thread and by redis-server ({@code redisPid}, or -1). */
@@ -57,6 +61,12 @@ final class CpuUsage {
         for (Map.Entry<Long, Long> t : threadNanos.entrySet()) {
             long used = t.getValue() - before.threadNanos.getOrDefault(t.getKey(), 0L);
             cores.merge(component(threadNames.get(t.getKey())), used / 1e9 / seconds, Double::sum);
+        }
+        double javaThreads = cores.values().stream().mapToDouble(Double::doubleValue).sum();
+        if (processNanos >= 0 && before.processNanos >= 0) {
+            // not Java threads: the garbage collector, the JIT, RocksDB's flushes and compactions
+            double nativeCores = (processNanos - before.processNanos) / 1e9 / seconds - javaThreads;
+            cores.put("gc+jit+rocksdb native", Math.max(0, nativeCores));
         }
         if (redisNanos >= 0 && before.redisNanos >= 0) {
             cores.put("redis-server", (redisNanos - before.redisNanos) / 1e9 / seconds);

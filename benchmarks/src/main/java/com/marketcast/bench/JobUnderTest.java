@@ -84,9 +84,14 @@ final class JobUnderTest implements AutoCloseable {
     private final SubscriberPool subscribers;
     private final FeedDriver feed;
     private final CommandDriver commands;
+    private final BenchCatalog catalog;
 
-    /** The stack with the job (or B3) running, nothing subscribed and no market started yet. */
-    JobUnderTest(Scenario scenario, Workload workload, int shards) throws Exception {
+    /**
+     * The stack with the job (or B3) running, nothing subscribed and no market started yet; with
+     * {@code withCatalog}, the job reads the workload's catalog from a private PostgreSQL by CDC.
+     */
+    JobUnderTest(Scenario scenario, Workload workload, int shards, boolean withCatalog)
+            throws Exception {
         this.workload = workload;
         this.shards = shards;
         runDir = Files.createTempDirectory("marketcast-bench-");
@@ -111,7 +116,12 @@ final class JobUnderTest implements AutoCloseable {
                 scenario.checkpointInterval() == null
                         ? "1h"
                         : scenario.checkpointInterval().toMillis() + "ms");
-        options.put("no-catalog", "true");
+        catalog = withCatalog && !scenario.handWritten() ? new BenchCatalog(workload) : null;
+        if (catalog != null) {
+            options.putAll(catalog.jobOptions());
+        } else {
+            options.put("no-catalog", "true");
+        }
         if (scenario.redisFlushInterval() != null) {
             options.put("redis-flush-interval", scenario.redisFlushInterval().toMillis() + "ms");
         }
@@ -152,8 +162,10 @@ final class JobUnderTest implements AutoCloseable {
     }
 
     /** The stack with every channel subscribed and every market started (every snapshot in). */
-    static JobUnderTest ready(Scenario scenario, Workload workload, int shards) throws Exception {
-        JobUnderTest stack = new JobUnderTest(scenario, workload, shards);
+    static JobUnderTest ready(
+            Scenario scenario, Workload workload, int shards, boolean withCatalog)
+            throws Exception {
+        JobUnderTest stack = new JobUnderTest(scenario, workload, shards, withCatalog);
         try {
             if (!scenario.handWritten()) {
                 stack.commands.subscribeAll();
@@ -167,10 +179,14 @@ final class JobUnderTest implements AutoCloseable {
         }
     }
 
-    /** Runs at {@code rate} for the warm-up, then measures for {@code duration}. */
-    Measurement measure(double rate, Duration warmUp, Duration duration, double churnPerSec)
+    /**
+     * Runs at {@code rate} for the warm-up, then measures for {@code duration}, with {@code churn}
+     * subscriptions and {@code catalogChurn} catalog changes a second.
+     */
+    Measurement measure(
+            double rate, Duration warmUp, Duration duration, double churn, double catalogChurn)
             throws InterruptedException {
-        commands.startChurn(churnPerSec, Double.doubleToLongBits(rate));
+        startChurn(churn, catalogChurn, Double.doubleToLongBits(rate));
         try {
             feed.run(rate, warmUp);
             subscribers.takeLatencies();
@@ -184,7 +200,22 @@ final class JobUnderTest implements AutoCloseable {
             return new Measurement(
                     rate, sent / seconds, messages / seconds, subscribers.takeLatencies(), cpu);
         } finally {
-            commands.stopChurn();
+            stopChurn();
+        }
+    }
+
+    /** Subscription churn on the command topic and, with a catalog, catalog changes. */
+    void startChurn(double churn, double catalogChurn, long seed) {
+        commands.startChurn(churn, seed);
+        if (catalog != null) {
+            catalog.startChurn(catalogChurn, seed + 1);
+        }
+    }
+
+    void stopChurn() throws InterruptedException {
+        commands.stopChurn();
+        if (catalog != null) {
+            catalog.stopChurn();
         }
     }
 
@@ -320,6 +351,9 @@ final class JobUnderTest implements AutoCloseable {
                 handWritten.close();
             }
         } finally {
+            if (catalog != null) {
+                catalog.close();
+            }
             commands.close();
             feed.close();
             subscribers.close();

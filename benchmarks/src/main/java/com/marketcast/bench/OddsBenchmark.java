@@ -60,7 +60,7 @@ public final class OddsBenchmark {
                 "marketcast benchmark %s: %,d markets, %,d channels, %,d subscriptions (mean"
                         + " fan-out %.1f, hottest market %,d channels), expected %.1f channel"
                         + " messages per update; %s warm-up and %s measured per rate, %d"
-                        + " repetitions; %.0f subscriptions churned per second%n",
+                        + " repetitions; %.0f subscriptions churned per second; %s%n",
                 LocalDate.now(),
                 workload.markets,
                 workload.channels,
@@ -71,7 +71,13 @@ public final class OddsBenchmark {
                 options.warmUp,
                 options.measure,
                 options.repetitions,
-                options.churn);
+                options.churn,
+                options.catalog
+                        ? String.format(
+                                Locale.ROOT,
+                                "the job reads the catalog by CDC, %.0f catalog changes per second",
+                                options.catalogChurn)
+                        : "no catalog");
 
         List<Measurement> baseline = new ArrayList<>();
         if (options.baseline) {
@@ -162,7 +168,7 @@ public final class OddsBenchmark {
         }
         List<List<Measurement>> byRate = new ArrayList<>();
         long setUp = System.nanoTime();
-        try (JobUnderTest job = JobUnderTest.ready(scenario, workload(), options.shards)) {
+        try (JobUnderTest job = JobUnderTest.ready(scenario, workload(), options.shards, options.catalog)) {
             out.printf(
                     Locale.ROOT,
                     "  set up in %.1f s (every channel subscribed, every market started);"
@@ -180,7 +186,8 @@ public final class OddsBenchmark {
                                     rate,
                                     options.warmUp,
                                     options.measure,
-                                    scenario.handWritten() ? 0 : options.churn));
+                                    scenario.handWritten() ? 0 : options.churn,
+                                    options.catalogChurn));
                 }
                 byRate.add(runs);
                 out.printf(

@@ -74,8 +74,8 @@ final class StateBenchmark {
         out.printf(
                 Locale.ROOT,
                 "State, %s: %,d subscriptions (%,d markets, %,d channels, hottest market %,d"
-                        + " channels), parallelism 2, checkpoints every %d s at %,.0f updates/s"
-                        + " and %,.0f subscriptions churned/s%n",
+                        + " channels), parallelism 2, checkpoints every %d s at %,.0f updates/s,"
+                        + " %,.0f subscriptions churned/s, %s%n",
                 backend,
                 workload.subscriptions(),
                 workload.markets,
@@ -83,7 +83,13 @@ final class StateBenchmark {
                 workload.hottestWatchers(),
                 checkpointEvery().toSeconds(),
                 options.stateRate,
-                options.churn);
+                options.churn,
+                options.catalog
+                        ? String.format(
+                                Locale.ROOT,
+                                "the catalog by CDC with %.0f changes/s",
+                                options.catalogChurn)
+                        : "no catalog");
         JobUnderTest.Scenario scenario =
                 new JobUnderTest.Scenario(
                         "state-" + backend,
@@ -92,7 +98,7 @@ final class StateBenchmark {
                         false,
                         options.bufferTimeout,
                         options.redisFlushInterval);
-        try (JobUnderTest stack = new JobUnderTest(scenario, workload, options.shards)) {
+        try (JobUnderTest stack = new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
             long start = System.nanoTime();
             stack.startEveryMarket(SET_UP_TIMEOUT);
             JobUnderTest.Checkpoint marketsOnly = stack.checkpoint(CheckpointType.FULL);
@@ -254,7 +260,7 @@ final class StateBenchmark {
 
         Load(JobUnderTest stack, BenchmarkOptions options) {
             this.stack = stack;
-            stack.commands().startChurn(options.churn, options.seed);
+            stack.startChurn(options.churn, options.catalogChurn, options.seed);
             feeding =
                     new Thread(
                             () -> {
@@ -271,7 +277,7 @@ final class StateBenchmark {
         public void close() throws InterruptedException {
             running.set(false);
             feeding.join(10_000);
-            stack.commands().stopChurn();
+            stack.stopChurn();
         }
     }
 
