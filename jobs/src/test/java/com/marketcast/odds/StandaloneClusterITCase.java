@@ -136,13 +136,20 @@ class StandaloneClusterITCase {
                     "the job's metrics on the Prometheus endpoints",
                     () -> {
                         String metrics = cluster.scrapePrometheus();
-                        return metricSum(metrics, "staleUpdatesDropped") >= 1
-                                && metricSum(metrics, "updatesApplied") > 0;
+                        return metricSum(metrics, "updatesIn") >= 31
+                                && metricSum(metrics, "staleUpdatesDropped") >= 1
+                                && metricSum(metrics, "updatesApplied") > 0
+                                && metricSum(metrics, "subscribersPerMarket_count") > 0
+                                && metricSum(metrics, "endToEndLatencyMillis_count") > 0
+                                && metricSum(metrics, "snapshotsOut") >= 3
+                                && metricSum(metrics, "deltasOut") > 0
+                                && metricSum(metrics, "flushLatencyMicros_count") > 0;
                     },
                     () ->
                             cluster.scrapePrometheus()
                                     .lines()
-                                    .filter(l -> l.contains("Updates"))
+                                    .filter(l -> !l.startsWith("#") && l.contains("operator_"))
+                                    .map(l -> l.replaceAll("\\{.*}", ""))
                                     .collect(Collectors.joining("\n")));
 
             // an upgrade: stop with a savepoint, resume from it (here at parallelism 1)
