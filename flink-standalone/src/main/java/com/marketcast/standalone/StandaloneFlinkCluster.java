@@ -6,6 +6,7 @@ import com.marketcast.embedded.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -248,7 +249,10 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                         .build());
     }
 
-    /** The text of every Prometheus endpoint of the cluster that answers, one after the other. */
+    /**
+     * The text of every Prometheus endpoint of the cluster, one after the other; an endpoint that
+     * fails to answer leaves a comment line saying so.
+     */
     public String scrapePrometheus() {
         String[] range = prometheusPorts.split("-");
         StringBuilder all = new StringBuilder();
@@ -258,12 +262,20 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                         http.send(
                                 HttpRequest.newBuilder(
                                                 URI.create("http://localhost:" + port + "/metrics"))
-                                        .timeout(Duration.ofSeconds(5))
+                                        // a TaskManager's page is a few thousand lines, slow
+                                        // to render on a busy machine
+                                        .timeout(Duration.ofSeconds(30))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
                 all.append(response.body());
-            } catch (IOException notListening) {
+            } catch (ConnectException notListening) {
                 // a port of the range no JVM took
+            } catch (IOException e) {
+                all.append("# port ")
+                        .append(port)
+                        .append(" did not answer: ")
+                        .append(e)
+                        .append('\n');
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);

@@ -148,7 +148,11 @@ class StandaloneClusterITCase {
                     () ->
                             cluster.scrapePrometheus()
                                     .lines()
-                                    .filter(l -> !l.startsWith("#") && l.contains("operator_"))
+                                    .filter(
+                                            l ->
+                                                    l.startsWith("# port")
+                                                            || l.startsWith(
+                                                                    "flink_taskmanager_job_task_operator_"))
                                     .map(l -> l.replaceAll("\\{.*}", ""))
                                     .collect(Collectors.joining("\n")));
 
