@@ -36,8 +36,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * configured from {@code flink-conf/}, the jar submitted with Flink's own client ({@code flink
  * run}), against a real Kafka broker, redis-server and PostgreSQL catalog. A subscriber following
  * PROTOCOL section 3 receives enriched snapshots and deltas; the job is stopped with a savepoint
- * and resumed from it at another parallelism, as an upgrade would be; the job's metrics reach
- * Prometheus.
+ * and resumed from it at another parallelism, as an upgrade would be, after which a catalog change
+ * still reaches the subscriber through logical replication; the job's metrics reach Prometheus.
  *
  * <p>Runs after {@code package} (failsafe), because it needs the job jar.
  */
@@ -181,6 +181,17 @@ class StandaloneClusterITCase {
             assertThat(firstAfter.version)
                     .as("the market's state, version included, came through the savepoint")
                     .isBetween(versionBefore, versionBefore + 1);
+
+            // a trader renames a market: the change comes through logical replication, read by
+            // the restored CDC source from where the savepoint left it
+            String renamed = markets.get(1);
+            postgres.execute(
+                    "UPDATE markets SET name = 'Renamed on the cluster' WHERE market_id = '"
+                            + renamed
+                            + "'");
+            names.put(renamed, "Renamed on the cluster");
+            awaitHolding(subscriber, channel, feed.expected(), names);
+
             assertThat(subscriber.gaps()).isZero();
             assertThat(cluster.jobState(resumed)).isEqualTo("RUNNING");
             cluster.cancel(resumed);
