@@ -143,6 +143,7 @@ public class MarketReducer
     private transient Counter removals;
     private transient Counter queryEvaluations;
     private transient Counter marketsReleased;
+    private transient ReducerMetrics feedMetrics;
 
     /**
      * @param closedMarketTtl how long a closed market is kept before all its state is released
@@ -171,6 +172,7 @@ public class MarketReducer
         removals = metrics.counter("removedOut");
         queryEvaluations = metrics.counter("queryEvaluations");
         marketsReleased = metrics.counter("closedMarketsReleased");
+        feedMetrics = new ReducerMetrics(metrics);
     }
 
     @Override
@@ -178,7 +180,8 @@ public class MarketReducer
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         if (input.update != null) {
-            onUpdate(input.update, now, ctx, out);
+            onUpdate(input.update, now, ctx, feedMetrics.track(out));
+            feedMetrics.updateDone(input.update, now);
         } else if (input.work != null) {
             onWork(input.work, now, ctx, out);
         } else {

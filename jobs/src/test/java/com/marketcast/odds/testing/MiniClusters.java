@@ -15,6 +15,11 @@ public final class MiniClusters {
     private MiniClusters() {}
 
     public static MiniClusterExtension rocksDbTwoSlots() {
+        return rocksDb(2);
+    }
+
+    /** The same with {@code slots} slots, for jobs rescaled up to that parallelism. */
+    public static MiniClusterExtension rocksDb(int slots) {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -23,7 +28,7 @@ public final class MiniClusters {
         return new MiniClusterExtension(
                 new MiniClusterResourceConfiguration.Builder()
                         .setNumberTaskManagers(1)
-                        .setNumberSlotsPerTaskManager(2)
+                        .setNumberSlotsPerTaskManager(slots)
                         .setConfiguration(conf)
                         .build());
     }
