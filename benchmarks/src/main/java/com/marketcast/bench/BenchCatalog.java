@@ -78,8 +78,7 @@ final class BenchCatalog implements AutoCloseable {
                                 long n = 0;
                                 while (churning.get()) {
                                     toggle.setString(
-                                            1,
-                                            Workload.marketId(random.nextInt(workload.markets)));
+                                            1, Workload.marketId(random.nextInt(workload.markets)));
                                     toggle.executeUpdate();
                                     changes.incrementAndGet();
                                     n++;

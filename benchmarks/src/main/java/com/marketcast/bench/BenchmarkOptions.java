@@ -102,8 +102,7 @@ final class BenchmarkOptions {
                             o.redisFlushInterval = TimeUtils.parseDuration(value);
                     case "churn" -> o.churn = nonNegative(Double.parseDouble(value));
                     case "catalog" -> o.catalog = bool(value);
-                    case "catalog-churn" ->
-                            o.catalogChurn = nonNegative(Double.parseDouble(value));
+                    case "catalog-churn" -> o.catalogChurn = nonNegative(Double.parseDouble(value));
                     case "state-sizes" -> o.stateSizes = sizes(value);
                     case "state-backends" -> o.stateBackends = backends(value);
                     case "state-rate" -> o.stateRate = positive(Double.parseDouble(value));

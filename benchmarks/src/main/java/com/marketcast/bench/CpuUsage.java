@@ -17,9 +17,9 @@ import redis.clients.jedis.Jedis;
  * Where the CPU of a measured interval went, per component: the JVM's threads grouped by name
  * (everything but redis-server runs in the benchmark's JVM: the broker, the job's tasks, the feed,
  * the subscribers) plus the redis-server process, read from {@code /proc}, and the JVM's own
- * threads that are not Java threads (garbage collection, JIT, RocksDB's native flush and
- * compaction threads): the process's CPU less that of its Java threads. Reported in cores: 1.0 is
- * one core busy for the whole interval.
+ * threads that are not Java threads (garbage collection, JIT, RocksDB's native flush and compaction
+ * threads): the process's CPU less that of its Java threads. Reported in cores: 1.0 is one core
+ * busy for the whole interval.
  */
 final class CpuUsage {
     /** Linux's USER_HZ, the unit of /proc/PID/stat times, on every architecture Java runs on. */

@@ -23,6 +23,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -162,8 +163,7 @@ final class JobUnderTest implements AutoCloseable {
     }
 
     /** The stack with every channel subscribed and every market started (every snapshot in). */
-    static JobUnderTest ready(
-            Scenario scenario, Workload workload, int shards, boolean withCatalog)
+    static JobUnderTest ready(Scenario scenario, Workload workload, int shards, boolean withCatalog)
             throws Exception {
         JobUnderTest stack = new JobUnderTest(scenario, workload, shards, withCatalog);
         try {
@@ -335,6 +335,11 @@ final class JobUnderTest implements AutoCloseable {
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 runDir.resolve("checkpoints").toUri().toString());
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, PARALLELISM);
+        // A MiniCluster without a process size gives RocksDB 128 MB of managed memory in all (64 MB
+        // per slot, shared by every stateful operator of the slot): memtables then flush so often
+        // that compaction takes a core at a million subscriptions. flink-conf's 2,048 MB
+        // TaskManager gives it about this much.
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("512m"));
         conf.set(RestOptions.BIND_PORT, "0");
         if (scenario.bufferTimeout() != null) {
             conf.set(ExecutionOptions.BUFFER_TIMEOUT, scenario.bufferTimeout());

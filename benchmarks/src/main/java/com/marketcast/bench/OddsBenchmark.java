@@ -168,7 +168,8 @@ public final class OddsBenchmark {
         }
         List<List<Measurement>> byRate = new ArrayList<>();
         long setUp = System.nanoTime();
-        try (JobUnderTest job = JobUnderTest.ready(scenario, workload(), options.shards, options.catalog)) {
+        try (JobUnderTest job =
+                JobUnderTest.ready(scenario, workload(), options.shards, options.catalog)) {
             out.printf(
                     Locale.ROOT,
                     "  set up in %.1f s (every channel subscribed, every market started);"

@@ -98,7 +98,8 @@ final class StateBenchmark {
                         false,
                         options.bufferTimeout,
                         options.redisFlushInterval);
-        try (JobUnderTest stack = new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
+        try (JobUnderTest stack =
+                new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
             long start = System.nanoTime();
             stack.startEveryMarket(SET_UP_TIMEOUT);
             JobUnderTest.Checkpoint marketsOnly = stack.checkpoint(CheckpointType.FULL);
