@@ -262,10 +262,19 @@ final class JobUnderTest implements AutoCloseable {
     /** Triggers a checkpoint of {@code type} and returns its statistics once it completed. */
     Checkpoint checkpoint(CheckpointType type) throws Exception {
         long id = cluster.triggerCheckpoint(job, type).get();
-        return checkpoints().stream()
-                .filter(c -> c.id() == id)
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no statistics of checkpoint " + id));
+        // the statistics tracker learns of the completion a moment after the trigger's future
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            for (Checkpoint c : checkpoints()) {
+                if (c.id() == id) {
+                    return c;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no statistics of checkpoint " + id);
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
     }
 
     /** Every completed checkpoint the job's statistics still hold, oldest first. */
