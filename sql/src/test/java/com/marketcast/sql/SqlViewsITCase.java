@@ -348,12 +348,27 @@ class SqlViewsITCase {
         prices("m-1", before, "home", 1.85, "away", 4.2);
         prices("m-8", before + 1_000, "home", 2.5); // not in the catalog
         start("enriched-updates");
+        // a change of each catalog table after its snapshot lets the joins pass (tables.sql): a
+        // new event and its market, as a live catalog has every few seconds
+        catalog(
+                "INSERT INTO events VALUES ('e-3', 'Lakers v Celtics', 'basketball', 'NBA',"
+                        + " '2026-01-02 01:00:00+00', false)",
+                "INSERT INTO markets VALUES ('m-5', 'e-3', 'Moneyline', 'MONEYLINE', 'OPEN', '[]')");
 
         List<Row> expected =
                 List.of(
                         enriched(before, "Arsenal v Chelsea", "m-1", "home", 1.85, 1),
                         enriched(before, "Arsenal v Chelsea", "m-1", "away", 4.2, 1),
-                        Row.of(at(before + 1_000), null, null, null, "m-8", null, "home", 2.5, 2L));
+                        Row.of(
+                                Instant.ofEpochMilli(before + 1_000),
+                                null,
+                                null,
+                                null,
+                                "m-8",
+                                null,
+                                "home",
+                                2.5,
+                                2L));
         // the first prices are emitted once the feed's watermark passes them
         prices("m-3", before + 60_000, "home", 1.5);
         collector.awaitTable(TIMEOUT, "the first enriched prices", sameRows(expected));
@@ -395,7 +410,7 @@ class SqlViewsITCase {
     private static Row enriched(
             long ts, String event, String market, String selection, double price, long seq) {
         return Row.of(
-                at(ts),
+                Instant.ofEpochMilli(ts),
                 "football",
                 "Premier League",
                 event,
