@@ -92,11 +92,9 @@ CREATE TABLE dead_letters (
 -- needs a replication slot of its own, and two queries running at once need different ones: a
 -- slot outlives the query and keeps WAL until it is dropped (bin/sql drops its own on exit).
 -- `changed_at` is the commit time of a change (0, i.e. 1970, for rows of the snapshot), so a
--- temporal join sees every snapshot row as valid from the start. The watermark: snapshot rows
--- keep it at 1970, so no temporal join passes an update before the snapshot is complete (the
--- quiet catalog then turns idle, see table.exec.source.idle-timeout); the first change sets it to
--- 9999-12-31, so a quiet catalog never holds a join back again. The price: a change counts from
--- its commit time only if it reaches Flink before the feed's watermark (5 s behind) passes it.
+-- temporal join sees every snapshot row as valid from the start. The watermark is `changed_at`:
+-- through the snapshot it stays at 1970, so no temporal join passes an update before the snapshot
+-- is in; a quiet catalog turns idle (table.exec.source.idle-timeout) and then holds nothing back.
 CREATE TABLE events (
   event_id     STRING,
   name         STRING,
@@ -106,8 +104,7 @@ CREATE TABLE events (
   in_play      BOOLEAN,
   changed_at   TIMESTAMP_LTZ(3) METADATA FROM 'op_ts' VIRTUAL,
   PRIMARY KEY (event_id) NOT ENFORCED,
-  WATERMARK FOR changed_at AS CASE WHEN changed_at > TO_TIMESTAMP_LTZ(0, 3)
-    THEN TO_TIMESTAMP_LTZ(253402214400000, 3) ELSE changed_at END
+  WATERMARK FOR changed_at AS changed_at
 ) WITH (
   'connector' = 'postgres-cdc',
   'hostname' = 'localhost',
@@ -133,8 +130,7 @@ CREATE TABLE markets (
   selections   STRING,
   changed_at   TIMESTAMP_LTZ(3) METADATA FROM 'op_ts' VIRTUAL,
   PRIMARY KEY (market_id) NOT ENFORCED,
-  WATERMARK FOR changed_at AS CASE WHEN changed_at > TO_TIMESTAMP_LTZ(0, 3)
-    THEN TO_TIMESTAMP_LTZ(253402214400000, 3) ELSE changed_at END
+  WATERMARK FOR changed_at AS changed_at
 ) WITH (
   'connector' = 'postgres-cdc',
   'hostname' = 'localhost',

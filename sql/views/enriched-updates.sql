@@ -2,8 +2,7 @@
 --
 -- Every price of every update, joined with the catalog as it was at the update's event time
 -- (event-time temporal joins: FOR SYSTEM_TIME AS OF): a market renamed or moved to another event
--- at 12:00 shows its old names on updates before 12:00 and the new ones after (a change counts
--- from its commit time once it reaches Flink within the feed's 5 s watermark delay; tables.sql).
+-- at 12:00 shows its old names on updates before 12:00 and the new ones after .
 -- An update whose market the catalog does not know shows NULL names (LEFT JOIN). A row appears
 -- once the feed's watermark passes it, about 5 s behind the newest `ts`, and not before the
 -- catalog's snapshot is in and each catalog table has changed since, or been quiet for 20 s.
@@ -11,11 +10,11 @@
 -- Reads: market_updates, markets, events. Result: append-only.
 
 -- One reader per catalog table: the snapshot and the change stream then come through the same
--- reader, whose watermark the snapshot has set. With more, a reader that gets only the change
--- stream has no watermark until the first change, and holds the join back until then.
+-- reader. With more, a reader that gets only the change stream has no watermark until the
+-- catalog's first change, and holds the joins back until then.
 SET 'table.exec.resource.default-parallelism' = '1';
 
--- The catalog's snapshot holds the joins back until the catalog turns idle (tables.sql). Longer
+-- After its snapshot a quiet catalog holds the joins back until it turns idle (tables.sql). Longer
 -- than the 5 s there: a CDC source takes seconds to start, and a catalog idle before its snapshot
 -- arrived would let the first updates through with no names.
 SET 'table.exec.source.idle-timeout' = '20 s';

@@ -8,6 +8,8 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -18,7 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -348,12 +354,22 @@ class SqlViewsITCase {
         prices("m-1", before, "home", 1.85, "away", 4.2);
         prices("m-8", before + 1_000, "home", 2.5); // not in the catalog
         start("enriched-updates");
-        // a change of each catalog table after its snapshot lets the joins pass (tables.sql): a
-        // new event and its market, as a live catalog has every few seconds
-        catalog(
-                "INSERT INTO events VALUES ('e-3', 'Lakers v Celtics', 'basketball', 'NBA',"
-                        + " '2026-01-02 01:00:00+00', false)",
-                "INSERT INTO markets VALUES ('m-5', 'e-3', 'Moneyline', 'MONEYLINE', 'OPEN', '[]')");
+        // a change of each catalog table after its snapshot lets the joins pass (tables.sql); a
+        // live catalog changes every few seconds: so does this one until the first rows show
+        ScheduledExecutorService liveCatalog = Executors.newSingleThreadScheduledExecutor();
+        liveCatalog.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        catalog(
+                                "UPDATE events SET in_play = in_play WHERE event_id = 'e-2'",
+                                "UPDATE markets SET type = type WHERE market_id = 'm-4'");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                0,
+                500,
+                TimeUnit.MILLISECONDS);
 
         List<Row> expected =
                 List.of(
@@ -371,10 +387,17 @@ class SqlViewsITCase {
                                 2L));
         // the first prices are emitted once the feed's watermark passes them
         prices("m-3", before + 60_000, "home", 1.5);
-        collector.awaitTable(TIMEOUT, "the first enriched prices", sameRows(expected));
+        try {
+            collector.awaitTable(TIMEOUT, "the first enriched prices", sameRows(expected));
+        } finally {
+            liveCatalog.shutdownNow();
+        }
 
         // the event is renamed now: updates after the rename carry the new name
         catalog("UPDATE events SET name = 'Arsenal v Chelsea (moved)' WHERE event_id = 'e-1'");
+        // a change counts from its commit time once it reached Flink (tables.sql): wait until the
+        // view has read it (its slot confirms it at the next checkpoint) before the feed moves on
+        awaitSlotConfirms(deployment.slotName("events"), currentWalLsn());
         long after = System.currentTimeMillis() + 30_000;
         prices("m-1", after, "home", 1.80);
         prices("m-9", after + 60_000, "home", 3.0); // moves the watermark past `after`
@@ -500,10 +523,45 @@ class SqlViewsITCase {
         producer.send(new ProducerRecord<>(topic, null, timestamp, key, value)).get();
     }
 
+    private String currentWalLsn() throws SQLException {
+        try (Connection connection = catalogConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rows.next();
+            return rows.getString(1);
+        }
+    }
+
+    private void awaitSlotConfirms(String slot, String lsn) throws SQLException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        try (Connection connection = catalogConnection();
+                PreparedStatement confirmed =
+                        connection.prepareStatement(
+                                "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots"
+                                        + " WHERE slot_name = ?")) {
+            confirmed.setString(1, lsn);
+            confirmed.setString(2, slot);
+            while (true) {
+                try (ResultSet rows = confirmed.executeQuery()) {
+                    if (rows.next() && rows.getBoolean(1)) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("slot " + slot + " did not confirm " + lsn);
+                }
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+        }
+    }
+
+    private Connection catalogConnection() throws SQLException {
+        return DriverManager.getConnection(
+                deployment.catalogJdbcUrl(), postgres.user(), postgres.password());
+    }
+
     private void catalog(String... statements) throws SQLException {
-        try (Connection connection =
-                        DriverManager.getConnection(
-                                deployment.catalogJdbcUrl(), postgres.user(), postgres.password());
+        try (Connection connection = catalogConnection();
                 Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
