@@ -9,10 +9,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The catalog of the benchmark's markets in a private PostgreSQL (the schema of {@code
@@ -25,9 +22,9 @@ final class BenchCatalog implements AutoCloseable {
 
     private final EmbeddedPostgres postgres;
     private final Workload workload;
-    private final AtomicBoolean churning = new AtomicBoolean();
     private final AtomicLong changes = new AtomicLong();
-    private Thread churn;
+    private Paced churn;
+    private Connection connection;
 
     BenchCatalog(Workload workload) {
         this.workload = workload;
@@ -62,43 +59,41 @@ final class BenchCatalog implements AutoCloseable {
         if (perSecond <= 0) {
             return;
         }
-        churning.set(true);
         Random random = new Random(seed);
-        double nanosEach = TimeUnit.SECONDS.toNanos(1) / perSecond;
+        PreparedStatement toggle;
+        try {
+            connection = postgres.connect();
+            toggle =
+                    connection.prepareStatement(
+                            "UPDATE markets SET status = CASE status WHEN 'OPEN' THEN"
+                                    + " 'SUSPENDED' ELSE 'OPEN' END WHERE market_id = ?");
+        } catch (SQLException e) {
+            throw new IllegalStateException("catalog churn cannot reach " + postgres.jdbcUrl(), e);
+        }
         churn =
-                new Thread(
+                Paced.start(
+                        "churn-catalog",
+                        perSecond,
                         () -> {
-                            try (Connection connection = postgres.connect();
-                                    PreparedStatement toggle =
-                                            connection.prepareStatement(
-                                                    "UPDATE markets SET status = CASE status WHEN"
-                                                            + " 'OPEN' THEN 'SUSPENDED' ELSE"
-                                                            + " 'OPEN' END WHERE market_id = ?")) {
-                                long start = System.nanoTime();
-                                long n = 0;
-                                while (churning.get()) {
-                                    toggle.setString(
-                                            1, Workload.marketId(random.nextInt(workload.markets)));
-                                    toggle.executeUpdate();
-                                    changes.incrementAndGet();
-                                    n++;
-                                    LockSupport.parkNanos(
-                                            start + (long) (n * nanosEach) - System.nanoTime());
-                                }
-                            } catch (SQLException e) {
-                                throw new IllegalStateException("catalog churn failed", e);
-                            }
-                        },
-                        "churn-catalog");
-        churn.setDaemon(true);
-        churn.start();
+                            toggle.setString(
+                                    1, Workload.marketId(random.nextInt(workload.markets)));
+                            toggle.executeUpdate();
+                            changes.incrementAndGet();
+                        });
     }
 
     void stopChurn() throws InterruptedException {
-        churning.set(false);
         if (churn != null) {
-            churn.join(5_000);
+            churn.stop();
             churn = null;
+        }
+        if (connection != null) {
+            try {
+                connection.close(); // closes the statement too
+            } catch (SQLException e) {
+                // the churn is over; a connection that fails to close leaves nothing behind
+            }
+            connection = null;
         }
     }
 

@@ -3,10 +3,7 @@ package com.marketcast.bench;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,8 +21,7 @@ final class CommandDriver implements AutoCloseable {
     private final int shards;
     private final KafkaProducer<String, String> producer;
     private final AtomicLong churned = new AtomicLong();
-    private final AtomicBoolean churning = new AtomicBoolean();
-    private Thread churn;
+    private Paced churn;
 
     CommandDriver(String bootstrapServers, String topic, Workload workload, int shards) {
         this.workload = workload;
@@ -55,40 +51,26 @@ final class CommandDriver implements AutoCloseable {
 
     /** Starts churning {@code perSecond} subscriptions a second, until {@link #stopChurn()}. */
     void startChurn(double perSecond, long seed) {
-        if (perSecond <= 0) {
-            return;
-        }
-        churning.set(true);
         Random random = new Random(seed);
-        double nanosEach = TimeUnit.SECONDS.toNanos(1) / perSecond;
         churn =
-                new Thread(
+                Paced.start(
+                        "churn-commands",
+                        perSecond,
                         () -> {
-                            long start = System.nanoTime();
-                            long n = 0;
-                            while (churning.get()) {
-                                int c = random.nextInt(workload.channels);
-                                int[] held = workload.channelMarkets[c];
-                                String market = markets(held[random.nextInt(held.length)]);
-                                String id = Workload.channelId(c, shards);
-                                send(id, command("UNSUBSCRIBE", id, market));
-                                send(id, command("SUBSCRIBE", id, market));
-                                send(id, command("BEGIN_STREAM", id, market));
-                                churned.incrementAndGet();
-                                n++;
-                                LockSupport.parkNanos(
-                                        start + (long) (n * nanosEach) - System.nanoTime());
-                            }
-                        },
-                        "churn-commands");
-        churn.setDaemon(true);
-        churn.start();
+                            int c = random.nextInt(workload.channels);
+                            int[] held = workload.channelMarkets[c];
+                            String market = markets(held[random.nextInt(held.length)]);
+                            String id = Workload.channelId(c, shards);
+                            send(id, command("UNSUBSCRIBE", id, market));
+                            send(id, command("SUBSCRIBE", id, market));
+                            send(id, command("BEGIN_STREAM", id, market));
+                            churned.incrementAndGet();
+                        });
     }
 
     void stopChurn() throws InterruptedException {
-        churning.set(false);
         if (churn != null) {
-            churn.join(5_000);
+            churn.stop();
             churn = null;
         }
         producer.flush();
