@@ -38,8 +38,9 @@ final class BenchCatalog implements AutoCloseable {
                         + ") i");
         postgres.execute(
                 "INSERT INTO markets SELECT 'm-' || (100000 + i), 'e-' || (10000 + i / 4),"
-                        + " 'Match Odds', 'MATCH_ODDS', 'OPEN', '[{\"id\":\"home\",\"name\":\"Home\"},"
-                        + "{\"id\":\"draw\",\"name\":\"Draw\"},{\"id\":\"away\",\"name\":\"Away\"}]'"
+                        + " 'Match Odds', 'MATCH_ODDS', 'OPEN', '"
+                        + Workload.catalogSelections()
+                        + "'"
                         + " FROM generate_series(0, "
                         + (workload.markets - 1)
                         + ") i");

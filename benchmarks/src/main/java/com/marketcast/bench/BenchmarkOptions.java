@@ -20,6 +20,10 @@ final class BenchmarkOptions {
     int repetitions = 3;
     List<String> scenarios = SCENARIOS;
     boolean baseline = true;
+
+    /** After the sweep, latency at these percentages of the highest rate sustained; empty: off. */
+    List<Double> latencyAt = List.of(25.0, 50.0, 80.0);
+
     int shards = 4;
     long seed = 42;
 
@@ -64,6 +68,7 @@ final class BenchmarkOptions {
         o.measure = Duration.ofSeconds(2);
         o.repetitions = 1;
         o.scenarios = List.of("b3", "rocksdb");
+        o.latencyAt = List.of(50.0);
         o.shards = 2;
         o.churn = 20;
         o.catalogChurn = 1;
@@ -95,6 +100,8 @@ final class BenchmarkOptions {
                     case "repetitions" -> o.repetitions = positive(Integer.parseInt(value));
                     case "scenarios" -> o.scenarios = scenarios(value);
                     case "baseline" -> o.baseline = bool(value);
+                    case "latency-at" ->
+                            o.latencyAt = value.equals("off") ? List.of() : percents(value);
                     case "shards" -> o.shards = positive(Integer.parseInt(value));
                     case "seed" -> o.seed = Long.parseLong(value);
                     case "buffer-timeout" -> o.bufferTimeout = TimeUtils.parseDuration(value);
@@ -165,6 +172,14 @@ final class BenchmarkOptions {
             }
         }
         return chosen;
+    }
+
+    private static List<Double> percents(String value) {
+        List<Double> percents = rates(value);
+        if (percents.stream().anyMatch(p -> p > 100)) {
+            throw new IllegalArgumentException("must be percentages of at most 100, or off");
+        }
+        return percents;
     }
 
     private static List<Double> rates(String value) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -185,23 +186,48 @@ final class JobUnderTest implements AutoCloseable {
      */
     Measurement measure(
             double rate, Duration warmUp, Duration duration, double churn, double catalogChurn)
-            throws InterruptedException {
+            throws Exception {
         startChurn(churn, catalogChurn, Double.doubleToLongBits(rate));
         try {
             feed.run(rate, warmUp);
             subscribers.takeLatencies();
+            subscribers.startTimeline();
             long messagesBefore = subscribers.messages();
             CpuUsage cpuBefore = CpuUsage.sample(redisPid);
+            long startMillis = System.currentTimeMillis();
             long start = System.nanoTime();
             long sent = feed.run(rate, duration);
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Double> cpu = CpuUsage.sample(redisPid).coresSince(cpuBefore);
             long messages = subscribers.messages() - messagesBefore;
+            Histogram latencies = subscribers.takeLatencies();
+            Timeline timeline = subscribers.takeTimeline();
+            List<long[]> running = checkpointsRunning(startMillis, System.currentTimeMillis());
             return new Measurement(
-                    rate, sent / seconds, messages / seconds, subscribers.takeLatencies(), cpu);
+                    rate,
+                    sent / seconds,
+                    messages / seconds,
+                    latencies,
+                    timeline.inside(running, true),
+                    subscribers.dropped(),
+                    cpu);
         } finally {
             stopChurn();
         }
+    }
+
+    /** The [trigger, completion] intervals of the checkpoints that ran between the two times. */
+    private List<long[]> checkpointsRunning(long fromMillis, long toMillis) throws Exception {
+        List<long[]> running = new ArrayList<>();
+        if (cluster != null) {
+            for (Checkpoint c : checkpoints()) {
+                long end = c.triggeredAt() + c.durationMs() + 1;
+                if (end > fromMillis && c.triggeredAt() < toMillis) {
+                    running.add(new long[] {c.triggeredAt(), end});
+                }
+            }
+        }
+        return running;
     }
 
     /** Subscription churn on the command topic and, with a catalog, catalog changes. */

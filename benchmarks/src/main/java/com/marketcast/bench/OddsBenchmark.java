@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import org.HdrHistogram.Histogram;
 
 /**
  * The end-to-end benchmark (README, BENCHMARKS.md): for each scenario of the job (RocksDB, heap
@@ -22,7 +23,16 @@ public final class OddsBenchmark {
     private final PrintStream out;
 
     /** What a run found, for the smoke test and for the ratios. */
-    record Report(Map<String, List<List<Measurement>>> scenarios, List<Measurement> baseline) {}
+    record Report(Map<String, ScenarioResult> scenarios, List<Measurement> baseline) {}
+
+    /**
+     * A scenario's repetitions per swept rate, the highest rate it sustained (0: none), and its
+     * repetitions at each latency share of that rate.
+     */
+    record ScenarioResult(
+            List<List<Measurement>> byRate,
+            double sustainedRate,
+            List<List<Measurement>> atShare) {}
 
     OddsBenchmark(BenchmarkOptions options, PrintStream out) {
         this.options = options;
@@ -83,7 +93,7 @@ public final class OddsBenchmark {
         if (options.baseline) {
             baseline = baseline();
         }
-        Map<String, List<List<Measurement>>> results = new LinkedHashMap<>();
+        Map<String, ScenarioResult> results = new LinkedHashMap<>();
         for (String name : options.scenarios) {
             results.put(name, scenario(scenarioOf(name)));
         }
@@ -144,8 +154,8 @@ public final class OddsBenchmark {
                 options.redisFlushInterval);
     }
 
-    /** One list of repetitions per rate. */
-    private List<List<Measurement>> scenario(JobUnderTest.Scenario scenario) throws Exception {
+    /** The sweep over the rates, then the latency at shares of the highest rate sustained. */
+    private ScenarioResult scenario(JobUnderTest.Scenario scenario) throws Exception {
         out.println();
         if (scenario.handWritten()) {
             out.println(
@@ -166,7 +176,6 @@ public final class OddsBenchmark {
                             ? ""
                             : ", Redis flush " + scenario.redisFlushInterval().toMillis() + " ms");
         }
-        List<List<Measurement>> byRate = new ArrayList<>();
         long setUp = System.nanoTime();
         try (JobUnderTest job =
                 JobUnderTest.ready(scenario, workload(), options.shards, options.catalog)) {
@@ -178,75 +187,142 @@ public final class OddsBenchmark {
                     job.meanRecordBytes());
             out.println(
                     "  rate in | updates/s in | messages/s out | fan-out | p50 ms | p99 ms |"
-                            + " p99.9 ms | max ms | sustained");
+                            + " p99.9 ms | max ms | p99 in checkpoints ms | sustained");
+            List<List<Measurement>> byRate = new ArrayList<>();
             for (double rate : options.rates) {
-                List<Measurement> runs = new ArrayList<>();
-                for (int r = 0; r < options.repetitions; r++) {
-                    runs.add(
-                            job.measure(
-                                    rate,
-                                    options.warmUp,
-                                    options.measure,
-                                    scenario.handWritten() ? 0 : options.churn,
-                                    options.catalogChurn));
-                }
-                byRate.add(runs);
+                byRate.add(measure(job, scenario, rate, ""));
+            }
+            double sustainedRate = sustainedRate(byRate, options.rates);
+            List<List<Measurement>> atShare = new ArrayList<>();
+            if (!options.latencyAt.isEmpty() && sustainedRate > 0) {
                 out.printf(
                         Locale.ROOT,
-                        "  %,7.0f | %s | %s | %s | %s | %s | %s | %s | %d of %d%n",
-                        rate,
-                        stat(runs, Measurement::updatesPerSec, "%,.0f"),
-                        stat(runs, Measurement::messagesPerSec, "%,.0f"),
-                        stat(runs, Measurement::fanOut, "%.1f"),
-                        stat(runs, m -> m.percentileMs(50), "%.1f"),
-                        stat(runs, m -> m.percentileMs(99), "%.1f"),
-                        stat(runs, m -> m.percentileMs(99.9), "%.1f"),
-                        stat(runs, Measurement::maxMs, "%.0f"),
-                        runs.stream().filter(Measurement::sustained).count(),
-                        runs.size());
-                out.println("          CPU " + CpuUsage.describe(medianCpu(runs)));
+                        "  latency at shares of the highest rate sustained, %,.0f updates/s:%n",
+                        sustainedRate);
+                for (double percent : options.latencyAt) {
+                    atShare.add(
+                            measure(
+                                    job,
+                                    scenario,
+                                    sustainedRate * percent / 100,
+                                    String.format(Locale.ROOT, " (%.0f %%)", percent)));
+                }
+            }
+            return new ScenarioResult(byRate, sustainedRate, atShare);
+        }
+    }
+
+    /** The repetitions at one rate, printed as a row of the scenario's table. */
+    private List<Measurement> measure(
+            JobUnderTest job, JobUnderTest.Scenario scenario, double rate, String label)
+            throws Exception {
+        List<Measurement> runs = new ArrayList<>();
+        for (int r = 0; r < options.repetitions; r++) {
+            runs.add(
+                    job.measure(
+                            rate,
+                            options.warmUp,
+                            options.measure,
+                            scenario.handWritten() ? 0 : options.churn,
+                            options.catalogChurn));
+        }
+        out.printf(
+                Locale.ROOT,
+                "  %,7.0f%s | %s | %s | %s | %s | %s | %s | %s | %s | %d of %d%n",
+                rate,
+                label,
+                stat(runs, Measurement::updatesPerSec, "%,.0f"),
+                stat(runs, Measurement::messagesPerSec, "%,.0f"),
+                stat(runs, Measurement::fanOut, "%.1f"),
+                stat(runs, m -> m.percentileMs(50), "%.1f"),
+                stat(runs, m -> m.percentileMs(99), "%.1f"),
+                stat(runs, m -> m.percentileMs(99.9), "%.1f"),
+                stat(runs, Measurement::maxMs, "%.0f"),
+                duringCheckpoints(runs),
+                runs.stream().filter(Measurement::sustained).count(),
+                runs.size());
+        out.println("          CPU " + CpuUsage.describe(medianCpu(runs)));
+        return runs;
+    }
+
+    /** p99 of the messages received while checkpoints ran, all repetitions pooled. */
+    private static String duringCheckpoints(List<Measurement> runs) {
+        Histogram pooled = new Histogram(Timeline.MAX_LATENCY_MICROS, 3);
+        runs.forEach(m -> pooled.add(m.duringCheckpointsMicros()));
+        return pooled.getTotalCount() == 0
+                ? "-"
+                : String.format(
+                        Locale.ROOT,
+                        "%.1f (%,d msgs)",
+                        pooled.getValueAtPercentile(99) / 1000.0,
+                        pooled.getTotalCount());
+    }
+
+    /** The highest rate sustained in most of its repetitions; 0 if none. */
+    static double sustainedRate(List<List<Measurement>> byRate, List<Double> rates) {
+        double best = 0;
+        for (int i = 0; i < byRate.size(); i++) {
+            if (heldMostly(byRate.get(i))) {
+                best = Math.max(best, rates.get(i));
             }
         }
-        return byRate;
+        return best;
+    }
+
+    private static boolean heldMostly(List<Measurement> runs) {
+        return runs.stream().filter(Measurement::sustained).count() * 2 > runs.size();
     }
 
     /** The highest rate sustained in most repetitions: its median messages/s out. */
     static double sustainedMessagesPerSec(List<List<Measurement>> byRate) {
         double best = 0;
         for (List<Measurement> runs : byRate) {
-            long held = runs.stream().filter(Measurement::sustained).count();
-            if (held * 2 > runs.size()) {
+            if (heldMostly(runs)) {
                 best = Math.max(best, median(runs, Measurement::messagesPerSec));
             }
         }
         return best;
     }
 
-    private void printRatios(
-            Map<String, List<List<Measurement>>> results, List<Measurement> baseline) {
+    private void printRatios(Map<String, ScenarioResult> results, List<Measurement> baseline) {
         out.println();
         double b1 = baseline.isEmpty() ? Double.NaN : median(baseline, Measurement::messagesPerSec);
-        for (Map.Entry<String, List<List<Measurement>>> e : results.entrySet()) {
-            double sustained = sustainedMessagesPerSec(e.getValue());
+        double b3 =
+                results.containsKey("b3")
+                        ? sustainedMessagesPerSec(results.get("b3").byRate())
+                        : Double.NaN;
+        for (Map.Entry<String, ScenarioResult> e : results.entrySet()) {
+            double sustained = sustainedMessagesPerSec(e.getValue().byRate());
             out.printf(
                     Locale.ROOT,
-                    "%s: highest sustained %,.0f messages/s out = %.2f x B1%s%n",
+                    "%s: highest sustained %,.0f messages/s out (%,.0f updates/s in) = %.2f x B1%s%n",
                     e.getKey(),
                     sustained,
+                    e.getValue().sustainedRate(),
                     sustained / b1,
-                    results.containsKey("b3") && !e.getKey().equals("b3")
-                            ? String.format(
-                                    Locale.ROOT,
-                                    " = %.2f x B3",
-                                    sustained / sustainedMessagesPerSec(results.get("b3")))
-                            : "");
+                    Double.isNaN(b3) || e.getKey().equals("b3")
+                            ? ""
+                            : String.format(Locale.ROOT, " = %.2f x B3", sustained / b3));
+            List<List<Measurement>> atShare = e.getValue().atShare();
+            for (int i = 0; i < atShare.size(); i++) {
+                List<Measurement> runs = atShare.get(i);
+                out.printf(
+                        Locale.ROOT,
+                        "  at %.0f %%: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, p99 in checkpoints"
+                                + " %s ms%n",
+                        options.latencyAt.get(i),
+                        median(runs, m -> m.percentileMs(50)),
+                        median(runs, m -> m.percentileMs(99)),
+                        median(runs, m -> m.percentileMs(99.9)),
+                        duringCheckpoints(runs));
+            }
         }
         if (results.containsKey("heap") && results.containsKey("rocksdb")) {
             out.printf(
                     Locale.ROOT,
                     "heap / rocksdb (highest sustained messages/s): %.2f%n",
-                    sustainedMessagesPerSec(results.get("heap"))
-                            / sustainedMessagesPerSec(results.get("rocksdb")));
+                    sustainedMessagesPerSec(results.get("heap").byRate())
+                            / sustainedMessagesPerSec(results.get("rocksdb").byRate()));
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 
@@ -71,7 +72,13 @@ final class PublishCeiling implements AutoCloseable {
             thread.join();
         }
         return new Measurement(
-                Double.NaN, sent / seconds, messages / seconds, subscribers.takeLatencies(), cpu);
+                Double.NaN,
+                sent / seconds,
+                messages / seconds,
+                subscribers.takeLatencies(),
+                new Histogram(3),
+                subscribers.dropped(),
+                cpu);
     }
 
     private void publish(Workload workload, AtomicBoolean running, AtomicLong updates) {
@@ -99,19 +106,28 @@ final class PublishCeiling implements AutoCloseable {
         }
     }
 
-    /** A delta like the job's for one moved price: about 190 bytes. */
+    /** A delta like the job's for an update that moved every price: about 400 bytes. */
     private static byte[] delta(int market, long version, long ts) {
-        return ("{\"type\":\"delta\",\"marketId\":\""
-                        + Workload.marketId(market)
-                        + "\",\"epoch\":1795400000000,\"version\":"
-                        + version
-                        + ",\"prev\":"
-                        + (version - 1)
-                        + ",\"ts\":"
-                        + ts
-                        + ",\"changes\":{\"selections\":[{\"id\":\"home\",\"name\":null,"
-                        + "\"price\":1.85,\"display\":\"1.85\"}]}}")
-                .getBytes(StandardCharsets.UTF_8);
+        StringBuilder json =
+                new StringBuilder(512)
+                        .append("{\"type\":\"delta\",\"marketId\":\"")
+                        .append(Workload.marketId(market))
+                        .append("\",\"epoch\":1795400000000,\"version\":")
+                        .append(version)
+                        .append(",\"prev\":")
+                        .append(version - 1)
+                        .append(",\"ts\":")
+                        .append(ts)
+                        .append(",\"changes\":{\"selections\":[");
+        for (int i = 0; i < Workload.SELECTIONS.length; i++) {
+            json.append(i > 0 ? "," : "")
+                    .append("{\"id\":\"")
+                    .append(Workload.SELECTIONS[i])
+                    .append("\",\"name\":\"")
+                    .append(Workload.SELECTION_NAMES[i])
+                    .append("\",\"price\":1.85,\"display\":\"1.85\"}");
+        }
+        return json.append("]}}").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -56,6 +56,11 @@ final class SubscriberPool implements AutoCloseable {
         return shards.stream().mapToLong(s -> s.messages.get()).sum();
     }
 
+    /** Subscriber connections Redis closed (a slow subscriber past its output-buffer limit). */
+    long dropped() {
+        return shards.stream().filter(s -> s.dropped).count();
+    }
+
     long snapshots() {
         return shards.stream().mapToLong(s -> s.snapshots.get()).sum();
     }
@@ -140,6 +145,7 @@ final class SubscriberPool implements AutoCloseable {
         final BinaryJedisPubSub pubSub;
         final Map<Long, Long> epochFirstSeen;
         long newestEpoch; // this shard's thread only
+        volatile boolean dropped;
         private long[] timeline; // receipts, packed by Timeline.pack; null: not recording
         private int timelineSize;
 
@@ -167,6 +173,9 @@ final class SubscriberPool implements AutoCloseable {
                                 try (Jedis jedis = new Jedis(redis)) {
                                     jedis.psubscribe(
                                             pubSub, pattern.getBytes(StandardCharsets.UTF_8));
+                                } catch (RuntimeException e) {
+                                    // Redis closes a subscriber past its output-buffer limit
+                                    dropped = true;
                                 }
                             },
                             "subscriber-" + pattern);

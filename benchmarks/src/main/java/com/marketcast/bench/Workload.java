@@ -16,7 +16,10 @@ import java.util.Random;
  * output. Independent, the effective fan-out (channel messages per update) stays near the mean.
  */
 final class Workload {
-    private static final String[] SELECTIONS = {"home", "draw", "away"};
+    /** Every market's selections, and their names in the catalog. */
+    static final String[] SELECTIONS = {"home", "draw", "away", "over", "under"};
+
+    static final String[] SELECTION_NAMES = {"Home", "Draw", "Away", "Over 2.5", "Under 2.5"};
 
     final int markets;
     final int channels;
@@ -93,6 +96,20 @@ final class Workload {
         return "m-" + (100_000 + market);
     }
 
+    /** The catalog's {@code selections} column: {@code [{"id":"home","name":"Home"},...]}. */
+    static String catalogSelections() {
+        StringBuilder json = new StringBuilder("[");
+        for (int i = 0; i < SELECTIONS.length; i++) {
+            json.append(i > 0 ? "," : "")
+                    .append("{\"id\":\"")
+                    .append(SELECTIONS[i])
+                    .append("\",\"name\":\"")
+                    .append(SELECTION_NAMES[i])
+                    .append("\"}");
+        }
+        return json.append(']').toString();
+    }
+
     static String eventId(int market) {
         return "e-" + (10_000 + market / 4);
     }
@@ -146,17 +163,19 @@ final class Workload {
 
     /**
      * The next update of {@code market} as PROTOCOL section 1 JSON: every price moves a little.
-     * About 190 bytes.
+     * About 240 bytes.
      */
     byte[] update(int market) {
         long s = ++seq[market];
-        StringBuilder json = new StringBuilder(200);
+        StringBuilder json = new StringBuilder(256);
         json.append("{\"marketId\":\"")
                 .append(marketId(market))
                 .append("\",\"eventId\":\"")
                 .append(eventId(market))
                 .append("\",\"seq\":")
                 .append(s)
+                .append(",\"ts\":")
+                .append(System.currentTimeMillis())
                 .append(",\"status\":\"OPEN\",\"selections\":[");
         double[] p = prices[market];
         for (int i = 0; i < p.length; i++) {
