@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -27,6 +28,7 @@ import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
@@ -49,12 +51,14 @@ import redis.clients.jedis.Jedis;
  */
 final class JobUnderTest implements AutoCloseable {
     /**
-     * A configuration of the job: its state backend and checkpoint interval (null: off); or, with
-     * {@code handWritten}, baseline B3 in place of the job.
+     * A configuration of the job: its state backend, whether Flink's changelog state backend wraps
+     * it, and the checkpoint interval (null: off); or, with {@code handWritten}, baseline B3 in
+     * place of the job.
      */
     record Scenario(
             String name,
             String stateBackend,
+            boolean changelog,
             Duration checkpointInterval,
             boolean handWritten,
             Duration bufferTimeout,
@@ -211,6 +215,17 @@ final class JobUnderTest implements AutoCloseable {
                     timeline.inside(running, true),
                     subscribers.dropped(),
                     cpu);
+        } finally {
+            stopChurn();
+        }
+    }
+
+    /** Runs at {@code rate} for {@code duration} with churn, measuring nothing. */
+    void run(double rate, Duration duration, double churn, double catalogChurn)
+            throws InterruptedException {
+        startChurn(churn, catalogChurn, Double.doubleToLongBits(rate) + 1);
+        try {
+            feed.run(rate, duration);
         } finally {
             stopChurn();
         }
@@ -378,6 +393,15 @@ final class JobUnderTest implements AutoCloseable {
         conf.set(RestOptions.BIND_PORT, "0");
         if (scenario.bufferTimeout() != null) {
             conf.set(ExecutionOptions.BUFFER_TIMEOUT, scenario.bufferTimeout());
+        }
+        if (scenario.changelog()) {
+            // a checkpoint uploads the state changes logged since the last one; RocksDB's own
+            // snapshot (a memtable flush in the task thread) only comes with each materialization
+            conf.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
+            conf.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
+            conf.set(
+                    FsStateChangelogOptions.BASE_PATH,
+                    runDir.resolve("changelog").toUri().toString());
         }
         return conf;
     }

@@ -41,13 +41,11 @@ record Measurement(
     }
 
     /**
-     * Held: the input rate was reached, latency stayed bounded (no backlog building up: p99 under
-     * 100 ms and nothing older than a second), and Redis dropped no subscriber.
+     * Held: the input rate was reached, the lag stayed bounded (nothing reached a subscriber more
+     * than a second after its append: no backlog building up), and Redis dropped no subscriber. The
+     * latency targets are read separately, at shares of the highest rate held.
      */
     boolean sustained() {
-        return updatesPerSec >= 0.95 * targetRate
-                && percentileMs(99) <= 100
-                && maxMs() <= 1000
-                && droppedSubscribers == 0;
+        return updatesPerSec >= 0.95 * targetRate && maxMs() <= 1000 && droppedSubscribers == 0;
     }
 }

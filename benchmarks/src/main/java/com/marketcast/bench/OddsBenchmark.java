@@ -69,8 +69,9 @@ public final class OddsBenchmark {
                 Locale.ROOT,
                 "marketcast benchmark %s: %,d markets, %,d channels, %,d subscriptions (mean"
                         + " fan-out %.1f, hottest market %,d channels), expected %.1f channel"
-                        + " messages per update; %s warm-up and %s measured per rate, %d"
-                        + " repetitions; %.0f subscriptions churned per second; %s%n",
+                        + " messages per update; %s settling per scenario, %s warm-up and %s"
+                        + " measured per rate, %d repetitions; %.0f subscriptions churned per"
+                        + " second; %s%n",
                 LocalDate.now(),
                 workload.markets,
                 workload.channels,
@@ -78,6 +79,7 @@ public final class OddsBenchmark {
                 (double) workload.subscriptions() / workload.markets,
                 workload.hottestWatchers(),
                 workload.expectedFanOut(),
+                options.settle,
                 options.warmUp,
                 options.measure,
                 options.repetitions,
@@ -135,19 +137,25 @@ public final class OddsBenchmark {
     private JobUnderTest.Scenario scenarioOf(String name) {
         Duration checkpoints = Duration.ofSeconds(10);
         return switch (name) {
-            case "rocksdb" -> scenario(name, "rocksdb", checkpoints, false);
-            case "heap" -> scenario(name, "hashmap", checkpoints, false);
-            case "rocksdb-no-checkpoints" -> scenario(name, "rocksdb", null, false);
-            case "b3" -> scenario(name, null, null, true);
+            case "rocksdb" -> scenario(name, "rocksdb", false, checkpoints, false);
+            case "rocksdb-changelog" -> scenario(name, "rocksdb", true, checkpoints, false);
+            case "heap" -> scenario(name, "hashmap", false, checkpoints, false);
+            case "rocksdb-no-checkpoints" -> scenario(name, "rocksdb", false, null, false);
+            case "b3" -> scenario(name, null, false, null, true);
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
     }
 
     private JobUnderTest.Scenario scenario(
-            String name, String stateBackend, Duration checkpoints, boolean handWritten) {
+            String name,
+            String stateBackend,
+            boolean changelog,
+            Duration checkpoints,
+            boolean handWritten) {
         return new JobUnderTest.Scenario(
                 name,
                 stateBackend,
+                changelog,
                 checkpoints,
                 handWritten,
                 options.bufferTimeout,
@@ -163,9 +171,10 @@ public final class OddsBenchmark {
                             + " offsets committed after the flush; 2 threads, no fault tolerance");
         } else {
             out.printf(
-                    "Job, %s: state %s, checkpoints %s, parallelism 2%s%s%n",
+                    "Job, %s: state %s%s, checkpoints %s, parallelism 2%s%s%n",
                     scenario.name(),
                     scenario.stateBackend(),
+                    scenario.changelog() ? " with the changelog" : "",
                     scenario.checkpointInterval() == null
                             ? "off"
                             : "every " + scenario.checkpointInterval().toSeconds() + " s",
@@ -185,20 +194,38 @@ public final class OddsBenchmark {
                             + " records %.0f bytes%n",
                     (System.nanoTime() - setUp) / 1e9,
                     job.meanRecordBytes());
+            double lowest =
+                    options.rates.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            job.run(lowest, options.settle, churn(scenario), options.catalogChurn);
+            out.printf(
+                    Locale.ROOT,
+                    "  settled: %s at %,.0f updates/s, not measured (JIT compilation, compaction)%n",
+                    options.settle,
+                    lowest);
             out.println(
                     "  rate in | updates/s in | messages/s out | fan-out | p50 ms | p99 ms |"
                             + " p99.9 ms | max ms | p99 in checkpoints ms | sustained");
             List<List<Measurement>> byRate = new ArrayList<>();
             for (double rate : options.rates) {
-                byRate.add(measure(job, scenario, rate, ""));
+                List<Measurement> runs = measure(job, scenario, rate, "");
+                byRate.add(runs);
+                if (!heldMostly(runs)) {
+                    out.println("  (higher rates skipped: this one was not sustained)");
+                    break;
+                }
             }
             double sustainedRate = sustainedRate(byRate, options.rates);
             List<List<Measurement>> atShare = new ArrayList<>();
             if (!options.latencyAt.isEmpty() && sustainedRate > 0) {
+                // the backlog of a rate that was not held drains first
+                job.run(lowest, options.settle, churn(scenario), options.catalogChurn);
                 out.printf(
                         Locale.ROOT,
-                        "  latency at shares of the highest rate sustained, %,.0f updates/s:%n",
-                        sustainedRate);
+                        "  latency at shares of the highest rate sustained, %,.0f updates/s"
+                                + " (after %s more at %,.0f updates/s):%n",
+                        sustainedRate,
+                        options.settle,
+                        lowest);
                 for (double percent : options.latencyAt) {
                     atShare.add(
                             measure(
@@ -223,7 +250,7 @@ public final class OddsBenchmark {
                             rate,
                             options.warmUp,
                             options.measure,
-                            scenario.handWritten() ? 0 : options.churn,
+                            churn(scenario),
                             options.catalogChurn));
         }
         out.printf(
@@ -243,6 +270,11 @@ public final class OddsBenchmark {
                 runs.size());
         out.println("          CPU " + CpuUsage.describe(medianCpu(runs)));
         return runs;
+    }
+
+    /** Subscription churn is the job's: the hand-written reducer's subscriptions are fixed. */
+    private double churn(JobUnderTest.Scenario scenario) {
+        return scenario.handWritten() ? 0 : options.churn;
     }
 
     /** p99 of the messages received while checkpoints ran, all repetitions pooled. */

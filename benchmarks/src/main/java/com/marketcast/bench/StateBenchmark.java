@@ -94,6 +94,7 @@ final class StateBenchmark {
                 new JobUnderTest.Scenario(
                         "state-" + backend,
                         backend,
+                        false,
                         null, // checkpoints are triggered here, at known times
                         false,
                         options.bufferTimeout,

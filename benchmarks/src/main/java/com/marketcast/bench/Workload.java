@@ -17,7 +17,7 @@ import java.util.Random;
  */
 final class Workload {
     /** Every market's selections, and their names in the catalog. */
-    static final String[] SELECTIONS = {"home", "draw", "away", "over", "under"};
+    static final String[] SELECTIONS = {"home", "draw", "away", "over-2.5", "under-2.5"};
 
     static final String[] SELECTION_NAMES = {"Home", "Draw", "Away", "Over 2.5", "Under 2.5"};
 
@@ -174,8 +174,6 @@ final class Workload {
                 .append(eventId(market))
                 .append("\",\"seq\":")
                 .append(s)
-                .append(",\"ts\":")
-                .append(System.currentTimeMillis())
                 .append(",\"status\":\"OPEN\",\"selections\":[");
         double[] p = prices[market];
         for (int i = 0; i < p.length; i++) {
