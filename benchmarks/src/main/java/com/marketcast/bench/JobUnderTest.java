@@ -64,7 +64,10 @@ final class JobUnderTest implements AutoCloseable {
             Duration bufferTimeout,
             Duration redisFlushInterval) {}
 
-    /** A completed checkpoint: its type, duration, full and incremental size, per operator. */
+    /**
+     * A completed checkpoint: its type, duration, full and incremental size, per operator, and the
+     * longest synchronous phase of any subtask (the time that subtask processed nothing).
+     */
     record Checkpoint(
             long id,
             String type,
@@ -72,7 +75,8 @@ final class JobUnderTest implements AutoCloseable {
             long durationMs,
             long stateBytes,
             long checkpointedBytes,
-            Map<String, Long> stateBytesByOperator) {}
+            Map<String, Long> stateBytesByOperator,
+            long longestSyncMs) {}
 
     private static final int PARALLELISM = 2;
     private static final int UPDATE_PARTITIONS = 4;
@@ -206,13 +210,19 @@ final class JobUnderTest implements AutoCloseable {
             long messages = subscribers.messages() - messagesBefore;
             Histogram latencies = subscribers.takeLatencies();
             Timeline timeline = subscribers.takeTimeline();
-            List<long[]> running = checkpointsRunning(startMillis, System.currentTimeMillis());
+            List<long[]> running = new ArrayList<>();
+            long longestSync = -1;
+            for (Checkpoint c : checkpointsRunning(startMillis, System.currentTimeMillis())) {
+                running.add(new long[] {c.triggeredAt(), c.triggeredAt() + c.durationMs() + 1});
+                longestSync = Math.max(longestSync, c.longestSyncMs());
+            }
             return new Measurement(
                     rate,
                     sent / seconds,
                     messages / seconds,
                     latencies,
                     timeline.inside(running, true),
+                    longestSync,
                     subscribers.dropped(),
                     cpu);
         } finally {
@@ -231,14 +241,13 @@ final class JobUnderTest implements AutoCloseable {
         }
     }
 
-    /** The [trigger, completion] intervals of the checkpoints that ran between the two times. */
-    private List<long[]> checkpointsRunning(long fromMillis, long toMillis) throws Exception {
-        List<long[]> running = new ArrayList<>();
+    /** The completed checkpoints that ran between the two times. */
+    private List<Checkpoint> checkpointsRunning(long fromMillis, long toMillis) throws Exception {
+        List<Checkpoint> running = new ArrayList<>();
         if (cluster != null) {
             for (Checkpoint c : checkpoints()) {
-                long end = c.triggeredAt() + c.durationMs() + 1;
-                if (end > fromMillis && c.triggeredAt() < toMillis) {
-                    running.add(new long[] {c.triggeredAt(), end});
+                if (c.triggeredAt() + c.durationMs() >= fromMillis && c.triggeredAt() < toMillis) {
+                    running.add(c);
                 }
             }
         }
@@ -331,8 +340,15 @@ final class JobUnderTest implements AutoCloseable {
                 continue;
             }
             Map<String, Long> byOperator = new TreeMap<>();
+            long longestSync = 0;
             for (TaskStateStats task : stats.getAllTaskStateStats()) {
                 byOperator.put(operators.get(task.getJobVertexId()), task.getStateSize());
+                longestSync =
+                        Math.max(
+                                longestSync,
+                                task.getSummaryStats()
+                                        .getSyncCheckpointDurationStats()
+                                        .getMaximum());
             }
             done.add(
                     new Checkpoint(
@@ -344,7 +360,8 @@ final class JobUnderTest implements AutoCloseable {
                             stats.getEndToEndDuration(),
                             stats.getStateSize(),
                             stats.getCheckpointedSize(),
-                            byOperator));
+                            byOperator,
+                            longestSync));
         }
         done.sort(java.util.Comparator.comparingLong(Checkpoint::id));
         return done;

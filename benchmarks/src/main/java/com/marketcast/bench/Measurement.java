@@ -5,8 +5,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * One measured interval at one input rate: the latency of every message, and separately of those
- * received while a checkpoint ran (empty if none ran), the subscriber connections Redis dropped,
- * and the cores each component used meanwhile.
+ * received while a checkpoint ran (empty if none ran) with the longest synchronous checkpoint phase
+ * of any subtask (-1 if none ran), the subscriber connections Redis dropped, and the cores each
+ * component used meanwhile.
  */
 record Measurement(
         double targetRate,
@@ -14,6 +15,7 @@ record Measurement(
         double messagesPerSec,
         Histogram latencyMicros,
         Histogram duringCheckpointsMicros,
+        long longestCheckpointSyncMs,
         long droppedSubscribers,
         Map<String, Double> cpuCores) {
 

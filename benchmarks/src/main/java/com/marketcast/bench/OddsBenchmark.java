@@ -277,17 +277,23 @@ public final class OddsBenchmark {
         return scenario.handWritten() ? 0 : options.churn;
     }
 
-    /** p99 of the messages received while checkpoints ran, all repetitions pooled. */
+    /**
+     * p99 of the messages received while checkpoints ran, all repetitions pooled, and the longest
+     * synchronous phase of a checkpoint (the time a subtask processed nothing).
+     */
     private static String duringCheckpoints(List<Measurement> runs) {
         Histogram pooled = new Histogram(Timeline.MAX_LATENCY_MICROS, 3);
         runs.forEach(m -> pooled.add(m.duringCheckpointsMicros()));
+        long longestSync =
+                runs.stream().mapToLong(Measurement::longestCheckpointSyncMs).max().orElse(-1);
         return pooled.getTotalCount() == 0
                 ? "-"
                 : String.format(
                         Locale.ROOT,
-                        "%.1f (%,d msgs)",
+                        "%.1f (%,d msgs; sync phase up to %d ms)",
                         pooled.getValueAtPercentile(99) / 1000.0,
-                        pooled.getTotalCount());
+                        pooled.getTotalCount(),
+                        longestSync);
     }
 
     /** The highest rate sustained in most of its repetitions; 0 if none. */

@@ -77,6 +77,7 @@ final class PublishCeiling implements AutoCloseable {
                 messages / seconds,
                 subscribers.takeLatencies(),
                 new Histogram(3),
+                -1,
                 subscribers.dropped(),
                 cpu);
     }
