@@ -23,7 +23,7 @@ final class BenchmarkOptions {
 
     /**
      * Once per scenario, after set-up, the lowest rate for this long, not measured: on two cores
-     * the JIT compiler still takes most of a core for a minute after the stack started.
+     * the JIT compiler still takes 0.4 of a core for over a minute after the stack started.
      */
     Duration settle = Duration.ofSeconds(60);
 

@@ -76,7 +76,13 @@ final class JobUnderTest implements AutoCloseable {
             long stateBytes,
             long checkpointedBytes,
             Map<String, Long> stateBytesByOperator,
-            long longestSyncMs) {}
+            long longestSyncMs) {
+
+        /** When it ran, as a {@link Timeline} interval: {@code [trigger, completion]}. */
+        long[] interval() {
+            return new long[] {triggeredAt, triggeredAt + durationMs + 1};
+        }
+    }
 
     private static final int PARALLELISM = 2;
     private static final int UPDATE_PARTITIONS = 4;
@@ -213,7 +219,7 @@ final class JobUnderTest implements AutoCloseable {
             List<long[]> running = new ArrayList<>();
             long longestSync = -1;
             for (Checkpoint c : checkpointsRunning(startMillis, System.currentTimeMillis())) {
-                running.add(new long[] {c.triggeredAt(), c.triggeredAt() + c.durationMs() + 1});
+                running.add(c.interval());
                 longestSync = Math.max(longestSync, c.longestSyncMs());
             }
             return new Measurement(

@@ -183,7 +183,7 @@ final class StateBenchmark {
         Timeline timeline = stack.subscribers().takeTimeline();
         List<long[]> running = new ArrayList<>();
         for (JobUnderTest.Checkpoint c : taken) {
-            running.add(new long[] {c.triggeredAt(), c.triggeredAt() + c.durationMs() + 1});
+            running.add(c.interval());
         }
         return new Periodic(taken, timeline.inside(running, true), timeline.inside(running, false));
     }

@@ -163,7 +163,7 @@ final class Workload {
 
     /**
      * The next update of {@code market} as PROTOCOL section 1 JSON: every price moves a little.
-     * About 240 bytes.
+     * About 230 bytes.
      */
     byte[] update(int market) {
         long s = ++seq[market];
