@@ -3,7 +3,9 @@ package com.marketcast.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.util.TimeUtils;
 
 /** The benchmark's command line; every option has a default, a bad value names its option. */
@@ -68,6 +70,12 @@ final class BenchmarkOptions {
     /** The job's {@code redis-flush-interval}; null: the job's default. */
     Duration redisFlushInterval;
 
+    /**
+     * Flink options over flink-conf/config.yaml's, from {@code --flink key=value} (repeatable):
+     * e.g. a RocksDB setting tried without editing the cluster's configuration.
+     */
+    Map<String, String> flink = new LinkedHashMap<>();
+
     /** {@code --smoke}: a few seconds in all; checks that the harness works, not its speed. */
     static BenchmarkOptions smoke() {
         BenchmarkOptions o = new BenchmarkOptions();
@@ -127,6 +135,7 @@ final class BenchmarkOptions {
                     case "state-backends" -> o.stateBackends = backends(value);
                     case "state-rate" -> o.stateRate = positive(Double.parseDouble(value));
                     case "state-measure" -> o.stateMeasure = TimeUtils.parseDuration(value);
+                    case "flink" -> flinkOption(o.flink, value);
                     default -> throw new IllegalArgumentException("unknown option");
                 }
             } catch (RuntimeException e) {
@@ -135,6 +144,14 @@ final class BenchmarkOptions {
             }
         }
         return o;
+    }
+
+    private static void flinkOption(Map<String, String> options, String value) {
+        int equals = value.indexOf('=');
+        if (equals <= 0 || equals == value.length() - 1) {
+            throw new IllegalArgumentException("must be key=value, a Flink option");
+        }
+        options.put(value.substring(0, equals).trim(), value.substring(equals + 1).trim());
     }
 
     private static int positive(int value) {

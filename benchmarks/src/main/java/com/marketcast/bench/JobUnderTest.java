@@ -53,7 +53,8 @@ final class JobUnderTest implements AutoCloseable {
     /**
      * A configuration of the job: its state backend, whether Flink's changelog state backend wraps
      * it, and the checkpoint interval (null: off); or, with {@code handWritten}, baseline B3 in
-     * place of the job.
+     * place of the job. {@code flink} holds further Flink options ({@code --flink key=value}),
+     * applied before the scenario's own, so a scenario stays what its name says.
      */
     record Scenario(
             String name,
@@ -62,7 +63,8 @@ final class JobUnderTest implements AutoCloseable {
             Duration checkpointInterval,
             boolean handWritten,
             Duration bufferTimeout,
-            Duration redisFlushInterval) {}
+            Duration redisFlushInterval,
+            Map<String, String> flink) {}
 
     /**
      * A completed checkpoint: its type, duration, full and incremental size, per operator, and the
@@ -403,6 +405,7 @@ final class JobUnderTest implements AutoCloseable {
                         : GlobalConfiguration.loadConfiguration(confDir.toString());
         conf.removeConfig(TaskManagerOptions.TOTAL_PROCESS_MEMORY);
         conf.removeConfig(JobManagerOptions.TOTAL_PROCESS_MEMORY);
+        conf.addAll(Configuration.fromMap(scenario.flink()));
         conf.set(StateBackendOptions.STATE_BACKEND, scenario.stateBackend());
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,

@@ -159,7 +159,8 @@ public final class OddsBenchmark {
                 checkpoints,
                 handWritten,
                 options.bufferTimeout,
-                options.redisFlushInterval);
+                options.redisFlushInterval,
+                options.flink);
     }
 
     /** The sweep over the rates, then the latency at shares of the highest rate sustained. */

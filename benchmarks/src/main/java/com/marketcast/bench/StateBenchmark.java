@@ -98,7 +98,8 @@ final class StateBenchmark {
                         null, // checkpoints are triggered here, at known times
                         false,
                         options.bufferTimeout,
-                        options.redisFlushInterval);
+                        options.redisFlushInterval,
+                        options.flink);
         try (JobUnderTest stack =
                 new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
             long start = System.nanoTime();

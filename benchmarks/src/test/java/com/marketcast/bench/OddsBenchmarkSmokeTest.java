@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,6 +95,24 @@ class OddsBenchmarkSmokeTest {
                                         BenchmarkOptions.parse(
                                                 new String[] {"--scenarios", "turbo"})))
                 .hasMessageContaining("Option 'scenarios'");
+        assertThat(
+                        org.assertj.core.api.Assertions.catchThrowable(
+                                () -> BenchmarkOptions.parse(new String[] {"--flink", "no-value"})))
+                .hasMessageContaining("Option 'flink'");
+    }
+
+    @Test
+    void flinkOptionsAccumulateInOrder() {
+        BenchmarkOptions options =
+                BenchmarkOptions.parse(
+                        new String[] {
+                            "--flink", "state.backend.rocksdb.writebuffer.size=8mb",
+                            "--flink", "execution.checkpointing.interval = 5s"
+                        });
+        assertThat(options.flink)
+                .containsExactly(
+                        Map.entry("state.backend.rocksdb.writebuffer.size", "8mb"),
+                        Map.entry("execution.checkpointing.interval", "5s"));
     }
 
     @Test

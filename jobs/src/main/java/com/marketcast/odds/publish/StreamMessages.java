@@ -3,6 +3,9 @@ package com.marketcast.odds.publish;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.marketcast.odds.catalog.EventRow;
 import com.marketcast.odds.markets.MarketState;
@@ -17,20 +20,50 @@ import java.io.UncheckedIOException;
  *
  * <p>Nothing channel-specific goes into a message, so the reducer writes each change once per odds
  * format and publishes the same bytes to every channel of that format. Jackson's streaming
- * generator over one reused buffer keeps this to a single allocation per message. Not thread-safe:
- * one instance per operator instance.
+ * generator over one reused buffer keeps this to a single allocation per message. Every update
+ * writes the mirror and a delta, so the fixed names are encoded once ({@link SerializedString}) and
+ * prices go through Jackson's fast double writer: both were most of the reducer's JSON time
+ * (BENCHMARKS.md). Not thread-safe: one instance per operator instance.
  */
 public final class StreamMessages {
-    private final JsonFactory factory = new JsonFactory();
+    private static final SerializableString TYPE = name("type");
+    private static final SerializableString MARKET_ID = name("marketId");
+    private static final SerializableString EPOCH = name("epoch");
+    private static final SerializableString VERSION = name("version");
+    private static final SerializableString TS = name("ts");
+    private static final SerializableString PREV = name("prev");
+    private static final SerializableString MARKET = name("market");
+    private static final SerializableString CHANGES = name("changes");
+    private static final SerializableString STATUS = name("status");
+    private static final SerializableString NAME = name("name");
+    private static final SerializableString EVENT = name("event");
+    private static final SerializableString SELECTIONS = name("selections");
+    private static final SerializableString REASON = name("reason");
+    private static final SerializableString UPDATED_AT = name("updatedAt");
+    private static final SerializableString EVENT_ID = name("eventId");
+    private static final SerializableString SPORT = name("sport");
+    private static final SerializableString COMPETITION = name("competition");
+    private static final SerializableString START_TIME = name("startTime");
+    private static final SerializableString IN_PLAY = name("inPlay");
+    private static final SerializableString ID = name("id");
+    private static final SerializableString PRICE = name("price");
+    private static final SerializableString DISPLAY = name("display");
+
+    private static final SerializableString SNAPSHOT = name("snapshot");
+    private static final SerializableString DELTA = name("delta");
+    private static final SerializableString CURRENT = name("current");
+    private static final SerializableString REMOVED = name("removed");
+
+    private final JsonFactory factory =
+            JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
     private final ByteArrayBuilder buffer = new ByteArrayBuilder(512);
 
     /** {@code {"type":"snapshot",...,"market":{...}}} in the channel's format. */
     public byte[] snapshot(MarketState market, OddsFormat format, long ts) {
-        try (JsonGenerator json = start()) {
-            json.writeStringField("type", "snapshot");
+        try (JsonGenerator json = start(SNAPSHOT)) {
             header(json, market);
-            json.writeNumberField("ts", ts);
-            json.writeFieldName("market");
+            number(json, TS, ts);
+            json.writeFieldName(MARKET);
             marketObject(json, market, format);
             json.writeEndObject();
             return finish(json);
@@ -45,28 +78,29 @@ public final class StreamMessages {
      * 1}; a throttled one gets all the changes it was not sent, merged.
      */
     public byte[] delta(MarketState market, OddsFormat format, long prev, long ts) {
-        try (JsonGenerator json = start()) {
-            json.writeStringField("type", "delta");
+        try (JsonGenerator json = start(DELTA)) {
             header(json, market);
-            json.writeNumberField("prev", prev);
-            json.writeNumberField("ts", ts);
-            json.writeObjectFieldStart("changes");
+            number(json, PREV, prev);
+            number(json, TS, ts);
+            json.writeFieldName(CHANGES);
+            json.writeStartObject();
             if (market.statusVersion > prev) {
-                json.writeStringField("status", market.status.name());
+                string(json, STATUS, market.status.name());
             }
             if (market.infoVersion > prev) {
-                nullableString(json, "name", market.name);
-                nullableString(json, "type", market.type);
+                string(json, NAME, market.name);
+                string(json, TYPE, market.type);
             }
             if (market.eventVersion > prev) {
-                json.writeFieldName("event");
+                json.writeFieldName(EVENT);
                 eventObject(json, market);
             }
             boolean any = false;
             for (Selection selection : market.selections) {
                 if (selection.version > prev) {
                     if (!any) {
-                        json.writeArrayFieldStart("selections");
+                        json.writeFieldName(SELECTIONS);
+                        json.writeStartArray();
                         any = true;
                     }
                     selectionObject(json, selection, format);
@@ -85,8 +119,7 @@ public final class StreamMessages {
 
     /** {@code {"type":"current",...}}: the subscriber's view as of {@code since} is still right. */
     public byte[] current(MarketState market) {
-        try (JsonGenerator json = start()) {
-            json.writeStringField("type", "current");
+        try (JsonGenerator json = start(CURRENT)) {
             header(json, market);
             json.writeEndObject();
             return finish(json);
@@ -97,12 +130,11 @@ public final class StreamMessages {
 
     /** {@code {"type":"removed",...}}: the market left the channel. */
     public byte[] removed(String marketId, long epoch, long version, RemovalReason reason) {
-        try (JsonGenerator json = start()) {
-            json.writeStringField("type", "removed");
-            json.writeStringField("marketId", marketId);
-            json.writeNumberField("epoch", epoch);
-            json.writeNumberField("version", version);
-            json.writeStringField("reason", reason.name());
+        try (JsonGenerator json = start(REMOVED)) {
+            string(json, MARKET_ID, marketId);
+            number(json, EPOCH, epoch);
+            number(json, VERSION, version);
+            string(json, REASON, reason.name());
             json.writeEndObject();
             return finish(json);
         } catch (IOException e) {
@@ -112,6 +144,7 @@ public final class StreamMessages {
 
     /** The {@code market:{id}} mirror value: the market object with DECIMAL display. */
     public byte[] mirror(MarketState market) {
+        buffer.reset();
         try (JsonGenerator json = factory.createGenerator(buffer, JsonEncoding.UTF8)) {
             marketObject(json, market, OddsFormat.DECIMAL);
             return finish(json);
@@ -120,10 +153,12 @@ public final class StreamMessages {
         }
     }
 
-    private JsonGenerator start() throws IOException {
+    private JsonGenerator start(SerializableString type) throws IOException {
         buffer.reset(); // drops what a failed write may have left
         JsonGenerator json = factory.createGenerator(buffer, JsonEncoding.UTF8);
         json.writeStartObject();
+        json.writeFieldName(TYPE);
+        json.writeString(type);
         return json;
     }
 
@@ -135,9 +170,9 @@ public final class StreamMessages {
     }
 
     private static void header(JsonGenerator json, MarketState market) throws IOException {
-        json.writeStringField("marketId", market.marketId);
-        json.writeNumberField("epoch", market.epoch);
-        json.writeNumberField("version", market.version);
+        string(json, MARKET_ID, market.marketId);
+        number(json, EPOCH, market.epoch);
+        number(json, VERSION, market.version);
     }
 
     /**
@@ -147,15 +182,16 @@ public final class StreamMessages {
     private static void marketObject(JsonGenerator json, MarketState market, OddsFormat format)
             throws IOException {
         json.writeStartObject();
-        json.writeStringField("marketId", market.marketId);
-        nullableString(json, "name", market.name);
-        nullableString(json, "type", market.type);
-        json.writeStringField("status", market.status.name());
-        json.writeNumberField("version", market.version);
-        json.writeNumberField("updatedAt", market.updatedAt);
-        json.writeFieldName("event");
+        string(json, MARKET_ID, market.marketId);
+        string(json, NAME, market.name);
+        string(json, TYPE, market.type);
+        string(json, STATUS, market.status.name());
+        number(json, VERSION, market.version);
+        number(json, UPDATED_AT, market.updatedAt);
+        json.writeFieldName(EVENT);
         eventObject(json, market);
-        json.writeArrayFieldStart("selections");
+        json.writeFieldName(SELECTIONS);
+        json.writeStartArray();
         for (Selection selection : market.selections) {
             selectionObject(json, selection, format);
         }
@@ -166,19 +202,20 @@ public final class StreamMessages {
     private static void eventObject(JsonGenerator json, MarketState market) throws IOException {
         EventRow event = market.event;
         json.writeStartObject();
-        nullableString(json, "eventId", market.eventId);
+        string(json, EVENT_ID, market.eventId);
         if (event == null) {
-            json.writeNullField("name");
-            json.writeNullField("sport");
-            json.writeNullField("competition");
-            json.writeNullField("startTime");
-            json.writeNullField("inPlay");
+            string(json, NAME, null);
+            string(json, SPORT, null);
+            string(json, COMPETITION, null);
+            string(json, START_TIME, null);
+            string(json, IN_PLAY, null);
         } else {
-            nullableString(json, "name", event.name);
-            nullableString(json, "sport", event.sport);
-            nullableString(json, "competition", event.competition);
-            json.writeNumberField("startTime", event.startTime);
-            json.writeBooleanField("inPlay", event.inPlay);
+            string(json, NAME, event.name);
+            string(json, SPORT, event.sport);
+            string(json, COMPETITION, event.competition);
+            number(json, START_TIME, event.startTime);
+            json.writeFieldName(IN_PLAY);
+            json.writeBoolean(event.inPlay);
         }
         json.writeEndObject();
     }
@@ -187,24 +224,37 @@ public final class StreamMessages {
     private static void selectionObject(JsonGenerator json, Selection selection, OddsFormat format)
             throws IOException {
         json.writeStartObject();
-        json.writeStringField("id", selection.id);
-        nullableString(json, "name", selection.name);
+        string(json, ID, selection.id);
+        string(json, NAME, selection.name);
         if (Double.isNaN(selection.price)) {
-            json.writeNullField("price");
-            json.writeNullField("display");
+            string(json, PRICE, null);
+            string(json, DISPLAY, null);
         } else {
-            json.writeNumberField("price", selection.price);
-            json.writeStringField("display", format.display(selection.price));
+            json.writeFieldName(PRICE);
+            json.writeNumber(selection.price);
+            string(json, DISPLAY, format.display(selection.price));
         }
         json.writeEndObject();
     }
 
-    private static void nullableString(JsonGenerator json, String field, String value)
+    /** A string field, {@code null} when the value is. */
+    private static void string(JsonGenerator json, SerializableString field, String value)
             throws IOException {
+        json.writeFieldName(field);
         if (value == null) {
-            json.writeNullField(field);
+            json.writeNull();
         } else {
-            json.writeStringField(field, value);
+            json.writeString(value);
         }
+    }
+
+    private static void number(JsonGenerator json, SerializableString field, long value)
+            throws IOException {
+        json.writeFieldName(field);
+        json.writeNumber(value);
+    }
+
+    private static SerializableString name(String text) {
+        return new SerializedString(text);
     }
 }
