@@ -54,7 +54,9 @@ final class JobUnderTest implements AutoCloseable {
      * A configuration of the job: its state backend, whether Flink's changelog state backend wraps
      * it, and the checkpoint interval (null: off); or, with {@code handWritten}, baseline B3 in
      * place of the job. {@code flink} holds further Flink options ({@code --flink key=value}),
-     * applied before the scenario's own, so a scenario stays what its name says.
+     * applied before the scenario's own settings, which win where both set one (the state backend,
+     * the checkpoint directory, the buffer timeout). One the scenario leaves alone applies as
+     * given: {@code state.changelog.enabled=true} puts the changelog under any job scenario.
      */
     record Scenario(
             String name,
