@@ -99,6 +99,12 @@ final class JobUnderTest implements AutoCloseable {
     private final long redisPid;
     private final MiniCluster cluster;
     private final JobID job;
+
+    /**
+     * Whether Flink's changelog state backend wraps the job's (from its effective configuration).
+     */
+    private final boolean changelog;
+
     private final Map<JobVertexID, String> operators = new HashMap<>();
     private final HandWrittenReducer handWritten;
     private final SubscriberPool subscribers;
@@ -149,6 +155,7 @@ final class JobUnderTest implements AutoCloseable {
         if (scenario.handWritten()) {
             cluster = null;
             job = null;
+            changelog = false;
             handWritten =
                     new HandWrittenReducer(
                             kafka.bootstrapServers(),
@@ -159,6 +166,7 @@ final class JobUnderTest implements AutoCloseable {
                             shards);
         } else {
             Configuration conf = flinkConfiguration(scenario);
+            changelog = conf.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG);
             cluster =
                     new MiniCluster(
                             new MiniClusterConfiguration.Builder()
@@ -317,6 +325,15 @@ final class JobUnderTest implements AutoCloseable {
                 TimeUnit.MILLISECONDS.sleep(50);
             }
         }
+    }
+
+    /**
+     * A full checkpoint, or under Flink's changelog state backend a regular one: that backend
+     * cannot take a full snapshot (asking for one fails the tasks), and its regular checkpoint
+     * still reports the whole state's size.
+     */
+    Checkpoint fullCheckpoint() throws Exception {
+        return checkpoint(changelog ? CheckpointType.CONFIGURED : CheckpointType.FULL);
     }
 
     /** Triggers a checkpoint of {@code type} and returns its statistics once it completed. */

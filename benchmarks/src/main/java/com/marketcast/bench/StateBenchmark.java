@@ -104,7 +104,7 @@ final class StateBenchmark {
                 new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
             long start = System.nanoTime();
             stack.startEveryMarket(SET_UP_TIMEOUT);
-            JobUnderTest.Checkpoint marketsOnly = stack.checkpoint(fullType());
+            JobUnderTest.Checkpoint marketsOnly = stack.fullCheckpoint();
             long heapMarkets = JobUnderTest.heapAfterGc();
             out.printf(
                     Locale.ROOT,
@@ -117,7 +117,7 @@ final class StateBenchmark {
             stack.commands().subscribeAll();
             stack.subscribers().awaitSnapshots(workload.subscriptions(), SET_UP_TIMEOUT);
             double setUp = seconds(subscribing);
-            JobUnderTest.Checkpoint full = stack.checkpoint(fullType());
+            JobUnderTest.Checkpoint full = stack.fullCheckpoint();
             long heapAll = JobUnderTest.heapAfterGc();
             double stateEach =
                     (double) (full.stateBytes() - marketsOnly.stateBytes())
@@ -351,16 +351,5 @@ final class StateBenchmark {
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    /**
-     * A full checkpoint, or with Flink's changelog backend ({@code --flink
-     * state.changelog.enabled=true}) a regular one: that backend cannot take a full snapshot, and
-     * asking for one fails the tasks. Its regular checkpoint still reports the whole state's size.
-     */
-    private CheckpointType fullType() {
-        return Boolean.parseBoolean(options.flink.get("state.changelog.enabled"))
-                ? CheckpointType.CONFIGURED
-                : CheckpointType.FULL;
     }
 }
