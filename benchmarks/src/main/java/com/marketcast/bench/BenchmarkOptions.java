@@ -11,9 +11,18 @@ import org.apache.flink.util.TimeUtils;
 /** The benchmark's command line; every option has a default, a bad value names its option. */
 final class BenchmarkOptions {
     static final List<String> SCENARIOS =
-            List.of("b3", "rocksdb", "heap", "rocksdb-no-checkpoints", "rocksdb-changelog");
+            List.of(
+                    "b3",
+                    "b3-on-flink",
+                    "rocksdb",
+                    "heap",
+                    "rocksdb-no-checkpoints",
+                    "rocksdb-changelog");
 
-    /** The scenarios the targets name; {@code rocksdb-changelog} runs when asked for. */
+    /**
+     * The scenarios the issue's targets name; {@code b3-on-flink} and {@code rocksdb-changelog} run
+     * when asked for.
+     */
     static final List<String> DEFAULT_SCENARIOS =
             List.of("b3", "rocksdb", "heap", "rocksdb-no-checkpoints");
 
@@ -87,7 +96,7 @@ final class BenchmarkOptions {
         o.settle = Duration.ofSeconds(1);
         o.measure = Duration.ofSeconds(2);
         o.repetitions = 1;
-        o.scenarios = List.of("b3", "rocksdb");
+        o.scenarios = List.of("b3", "b3-on-flink", "rocksdb");
         o.latencyAt = List.of(50.0);
         o.shards = 2;
         o.churn = 20;

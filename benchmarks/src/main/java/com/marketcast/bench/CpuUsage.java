@@ -93,7 +93,8 @@ final class CpuUsage {
 
     /** The component a thread works for, from its name. */
     static String component(String thread) {
-        if (thread.contains(com.marketcast.odds.Descriptors.MARKET_REDUCER)) {
+        if (thread.contains(com.marketcast.odds.Descriptors.MARKET_REDUCER)
+                || thread.contains(HandWrittenOnFlink.REDUCER)) {
             return "reducer+sink (task)";
         }
         if (thread.startsWith("redis-sink-io")) {

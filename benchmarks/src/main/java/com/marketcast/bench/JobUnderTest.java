@@ -50,10 +50,22 @@ import redis.clients.jedis.Jedis;
  * before anything is measured; the state benchmark takes those steps one by one.
  */
 final class JobUnderTest implements AutoCloseable {
+    /** What runs between the feed and the subscribers. */
+    enum Reducer {
+        /** The odds job. */
+        ODDS_JOB,
+        /** Baseline B3 on plain threads ({@link HandWrittenReducer}). */
+        HAND_WRITTEN,
+        /**
+         * B3's reducer between the job's Kafka source and Redis sink ({@link HandWrittenOnFlink}).
+         */
+        HAND_WRITTEN_ON_FLINK
+    }
+
     /**
      * A configuration of the job: its state backend, whether Flink's changelog state backend wraps
-     * it, and the checkpoint interval (null: off); or, with {@code handWritten}, baseline B3 in
-     * place of the job. {@code flink} holds further Flink options ({@code --flink key=value}),
+     * it, and the checkpoint interval (null: off); or, by {@code reducer}, one of the B3 variants
+     * in place of the job. {@code flink} holds further Flink options ({@code --flink key=value}),
      * applied before the scenario's own settings, which win where both set one (the state backend,
      * the checkpoint directory, the buffer timeout). One the scenario leaves alone applies as
      * given: {@code state.changelog.enabled=true} puts the changelog under any job scenario.
@@ -63,10 +75,16 @@ final class JobUnderTest implements AutoCloseable {
             String stateBackend,
             boolean changelog,
             Duration checkpointInterval,
-            boolean handWritten,
+            Reducer reducer,
             Duration bufferTimeout,
             Duration redisFlushInterval,
-            Map<String, String> flink) {}
+            Map<String, String> flink) {
+
+        /** A B3 variant: its subscriptions come from the workload, not from commands. */
+        boolean handWritten() {
+            return reducer != Reducer.ODDS_JOB;
+        }
+    }
 
     /**
      * A completed checkpoint: its type, duration, full and incremental size, per operator, and the
@@ -152,7 +170,7 @@ final class JobUnderTest implements AutoCloseable {
             options.put("redis-flush-interval", scenario.redisFlushInterval().toMillis() + "ms");
         }
         OddsSettings settings = OddsSettings.fromMap(options);
-        if (scenario.handWritten()) {
+        if (scenario.reducer() == Reducer.HAND_WRITTEN) {
             cluster = null;
             job = null;
             changelog = false;
@@ -177,7 +195,12 @@ final class JobUnderTest implements AutoCloseable {
             cluster.start();
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            OddsJob.define(env, settings);
+            if (scenario.reducer() == Reducer.ODDS_JOB) {
+                OddsJob.define(env, settings);
+            } else {
+                HandWrittenOnFlink.define(
+                        env, settings, HandWrittenMarkets.subscribers(workload, shards));
+            }
             JobGraph graph = env.getStreamGraph().getJobGraph();
             graph.getVertices().forEach(v -> operators.put(v.getID(), v.getName()));
             job = cluster.submitJob(graph).get().getJobID();
@@ -425,7 +448,12 @@ final class JobUnderTest implements AutoCloseable {
         conf.removeConfig(TaskManagerOptions.TOTAL_PROCESS_MEMORY);
         conf.removeConfig(JobManagerOptions.TOTAL_PROCESS_MEMORY);
         conf.addAll(Configuration.fromMap(scenario.flink()));
-        conf.set(StateBackendOptions.STATE_BACKEND, scenario.stateBackend());
+        if (scenario.stateBackend() != null) {
+            conf.set(StateBackendOptions.STATE_BACKEND, scenario.stateBackend());
+        }
+        if (scenario.handWritten()) {
+            conf.removeConfig(CheckpointingOptions.CHECKPOINTING_INTERVAL); // B3 has none either
+        }
         conf.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 runDir.resolve("checkpoints").toUri().toString());

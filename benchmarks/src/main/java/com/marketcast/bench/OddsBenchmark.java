@@ -137,13 +137,20 @@ public final class OddsBenchmark {
     private JobUnderTest.Scenario scenarioOf(String name) {
         Duration checkpoints = Duration.ofSeconds(10);
         return switch (name) {
-            case "rocksdb" -> scenario(name, "rocksdb", false, checkpoints, false);
-            case "rocksdb-changelog" -> scenario(name, "rocksdb", true, checkpoints, false);
-            case "heap" -> scenario(name, "hashmap", false, checkpoints, false);
-            case "rocksdb-no-checkpoints" -> scenario(name, "rocksdb", false, null, false);
-            case "b3" -> scenario(name, null, false, null, true);
+            case "rocksdb" -> job(name, "rocksdb", false, checkpoints);
+            case "rocksdb-changelog" -> job(name, "rocksdb", true, checkpoints);
+            case "heap" -> job(name, "hashmap", false, checkpoints);
+            case "rocksdb-no-checkpoints" -> job(name, "rocksdb", false, null);
+            case "b3" -> scenario(name, null, false, null, JobUnderTest.Reducer.HAND_WRITTEN);
+            case "b3-on-flink" ->
+                    scenario(name, null, false, null, JobUnderTest.Reducer.HAND_WRITTEN_ON_FLINK);
             default -> throw new IllegalArgumentException("unknown scenario " + name);
         };
+    }
+
+    private JobUnderTest.Scenario job(
+            String name, String stateBackend, boolean changelog, Duration checkpoints) {
+        return scenario(name, stateBackend, changelog, checkpoints, JobUnderTest.Reducer.ODDS_JOB);
     }
 
     private JobUnderTest.Scenario scenario(
@@ -151,40 +158,50 @@ public final class OddsBenchmark {
             String stateBackend,
             boolean changelog,
             Duration checkpoints,
-            boolean handWritten) {
+            JobUnderTest.Reducer reducer) {
         return new JobUnderTest.Scenario(
                 name,
                 stateBackend,
                 changelog,
                 checkpoints,
-                handWritten,
+                reducer,
                 options.bufferTimeout,
                 options.redisFlushInterval,
                 options.flink);
     }
 
+    /** ", buffer timeout 1 ms, Redis flush 1 ms" where the scenario sets them. */
+    private static String latencySettings(JobUnderTest.Scenario scenario) {
+        return (scenario.bufferTimeout() == null
+                        ? ""
+                        : ", buffer timeout " + scenario.bufferTimeout().toMillis() + " ms")
+                + (scenario.redisFlushInterval() == null
+                        ? ""
+                        : ", Redis flush " + scenario.redisFlushInterval().toMillis() + " ms");
+    }
+
     /** The sweep over the rates, then the latency at shares of the highest rate sustained. */
     private ScenarioResult scenario(JobUnderTest.Scenario scenario) throws Exception {
         out.println();
-        if (scenario.handWritten()) {
+        if (scenario.reducer() == JobUnderTest.Reducer.HAND_WRITTEN) {
             out.println(
                     "B3, hand-written reducer: Kafka consumer, in-memory maps, jedis pipeline,"
                             + " offsets committed after the flush; 2 threads, no fault tolerance");
+        } else if (scenario.reducer() == JobUnderTest.Reducer.HAND_WRITTEN_ON_FLINK) {
+            out.printf(
+                    "B3 on Flink: the job's Kafka source, keyBy(market), B3's in-memory reducer,"
+                            + " the job's Redis sink; parallelism 2, no state, no checkpoints%s%n",
+                    latencySettings(scenario));
         } else {
             out.printf(
-                    "Job, %s: state %s%s, checkpoints %s, parallelism 2%s%s%n",
+                    "Job, %s: state %s%s, checkpoints %s, parallelism 2%s%n",
                     scenario.name(),
                     scenario.stateBackend(),
                     scenario.changelog() ? " with the changelog" : "",
                     scenario.checkpointInterval() == null
                             ? "off"
                             : "every " + scenario.checkpointInterval().toSeconds() + " s",
-                    scenario.bufferTimeout() == null
-                            ? ""
-                            : ", buffer timeout " + scenario.bufferTimeout().toMillis() + " ms",
-                    scenario.redisFlushInterval() == null
-                            ? ""
-                            : ", Redis flush " + scenario.redisFlushInterval().toMillis() + " ms");
+                    latencySettings(scenario));
         }
         long setUp = System.nanoTime();
         try (JobUnderTest job =

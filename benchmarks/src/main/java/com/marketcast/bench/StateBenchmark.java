@@ -96,7 +96,7 @@ final class StateBenchmark {
                         backend,
                         false,
                         null, // checkpoints are triggered here, at known times
-                        false,
+                        JobUnderTest.Reducer.ODDS_JOB,
                         options.bufferTimeout,
                         options.redisFlushInterval,
                         options.flink);

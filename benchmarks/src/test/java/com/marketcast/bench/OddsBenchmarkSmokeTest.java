@@ -46,10 +46,14 @@ class OddsBenchmarkSmokeTest {
         Measurement b3 = report.scenarios().get("b3").byRate().get(0).get(0);
         assertThat(b3.messagesPerSec()).isPositive();
         assertThat(b3.latencyMicros().getTotalCount()).isPositive();
+        Measurement b3OnFlink = report.scenarios().get("b3-on-flink").byRate().get(0).get(0);
+        assertThat(b3OnFlink.messagesPerSec()).isPositive();
+        assertThat(b3OnFlink.latencyMicros().getTotalCount()).isPositive();
 
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("B1: jedis pipelined PUBLISH")
                 .contains("B3, hand-written reducer")
+                .contains("B3 on Flink")
                 .contains("x B3")
                 .contains("Job, rocksdb")
                 .contains("highest sustained")

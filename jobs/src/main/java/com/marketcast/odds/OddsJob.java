@@ -103,7 +103,7 @@ public final class OddsJob {
      * Starts from the group's committed offsets, or the earliest ones when it has none; commits on
      * checkpoints.
      */
-    static KafkaSource<RawRecord> kafkaSource(OddsSettings settings, String topic) {
+    public static KafkaSource<RawRecord> kafkaSource(OddsSettings settings, String topic) {
         return KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setTopics(topic)
@@ -149,7 +149,7 @@ public final class OddsJob {
                 .build();
     }
 
-    static RedisSink<RedisWrite> redisSink(OddsSettings settings) {
+    public static RedisSink<RedisWrite> redisSink(OddsSettings settings) {
         return RedisSink.<RedisWrite>builder()
                 .setRedisUri(settings.redisUri())
                 .setSerializer(RedisWriteSerializer.identity())
