@@ -33,6 +33,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.checkpoint.TaskStateStats;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.JobVertexID;
@@ -87,8 +88,9 @@ final class JobUnderTest implements AutoCloseable {
     }
 
     /**
-     * A completed checkpoint: its type, duration, full and incremental size, per operator, and the
-     * longest synchronous phase of any subtask (the time that subtask processed nothing).
+     * A completed checkpoint: its type, duration, full and incremental size, per operator, the
+     * longest synchronous phase of any subtask (the time that subtask processed nothing), and where
+     * it lies.
      */
     record Checkpoint(
             long id,
@@ -98,7 +100,8 @@ final class JobUnderTest implements AutoCloseable {
             long stateBytes,
             long checkpointedBytes,
             Map<String, Long> stateBytesByOperator,
-            long longestSyncMs) {
+            long longestSyncMs,
+            String externalPath) {
 
         /** When it ran, as a {@link Timeline} interval: {@code [trigger, completion]}. */
         long[] interval() {
@@ -350,6 +353,11 @@ final class JobUnderTest implements AutoCloseable {
         }
     }
 
+    /** Whether Flink's changelog state backend wraps the job's. */
+    boolean changelog() {
+        return changelog;
+    }
+
     /**
      * A full checkpoint, or under Flink's changelog state backend a regular one: that backend
      * cannot take a full snapshot (asking for one fails the tasks), and its regular checkpoint
@@ -411,7 +419,8 @@ final class JobUnderTest implements AutoCloseable {
                             stats.getStateSize(),
                             stats.getCheckpointedSize(),
                             byOperator,
-                            longestSync));
+                            longestSync,
+                            ((CompletedCheckpointStats) stats).getExternalPath()));
         }
         done.sort(java.util.Comparator.comparingLong(Checkpoint::id));
         return done;

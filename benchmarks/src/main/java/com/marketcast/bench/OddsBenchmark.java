@@ -13,10 +13,11 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The end-to-end benchmark (README, BENCHMARKS.md): for each scenario of the job (RocksDB, heap
- * state, RocksDB without checkpoints) a fresh stack, the workload's channels subscribed, then each
- * input rate for the repetitions; beside them in the same run the baseline B1, a plain jedis
- * PUBLISH loop with the same fan-out to the same kind of subscribers. Prints a table per scenario
- * (median and min–max of the repetitions) and the ratios.
+ * state, RocksDB without checkpoints, RocksDB with the changelog) and of the hand-written reducer
+ * B3 (on plain threads, or between the job's source and sink on Flink) a fresh stack, the
+ * workload's channels subscribed, then each input rate for the repetitions; beside them in the same
+ * run the baseline B1, a plain jedis PUBLISH loop with the same fan-out to the same kind of
+ * subscribers. Prints a table per scenario (median and min–max of the repetitions) and the ratios.
  */
 public final class OddsBenchmark {
     private final BenchmarkOptions options;

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
@@ -19,6 +20,8 @@ import org.apache.flink.core.execution.CheckpointType;
  *       subscriptions;
  *   <li>every channel subscribed and started, then again a full checkpoint and the heap: the
  *       difference divided by the subscriptions is the state and the heap one subscription costs;
+ *       on RocksDB, that checkpoint's SST files say which state holds those bytes ({@link
+ *       SstTables});
  *   <li>the feed at a fixed rate with subscription churn, a checkpoint every 10 s: the checkpoints'
  *       duration and size, and the latency of the messages received while a checkpoint ran against
  *       the rest;
@@ -43,6 +46,7 @@ final class StateBenchmark {
             JobUnderTest.Checkpoint full,
             double stateBytesPerSubscription,
             double heapBytesPerSubscription,
+            Map<String, SstTables.Table> rocksDbStates,
             List<JobUnderTest.Checkpoint> periodic,
             Histogram duringCheckpoints,
             Histogram betweenCheckpoints,
@@ -135,6 +139,11 @@ final class StateBenchmark {
                     "  per subscription: %.1f bytes of checkpointed state, %.1f bytes of JVM heap%n",
                     stateEach,
                     heapEach);
+            Map<String, SstTables.Table> rocksDbStates = Map.of();
+            if (backend.equals("rocksdb") && !stack.changelog()) {
+                rocksDbStates = SstTables.of(full.externalPath());
+                printTables(rocksDbStates, workload.subscriptions());
+            }
 
             Periodic periodic = checkpointsUnderLoad(stack);
             out.printf(
@@ -159,6 +168,7 @@ final class StateBenchmark {
                     full,
                     stateEach,
                     heapEach,
+                    rocksDbStates,
                     periodic.checkpoints,
                     periodic.during,
                     periodic.between,
@@ -281,6 +291,30 @@ final class StateBenchmark {
             running.set(false);
             feeding.join(10_000);
             stack.stopChurn();
+        }
+    }
+
+    /**
+     * Per RocksDB state of the checkpoint: entries, bytes per entry as written and as stored, and
+     * what the state stores per subscription.
+     */
+    private void printTables(Map<String, SstTables.Table> tables, long subscriptions) {
+        out.println(
+                "  RocksDB states in that checkpoint (bytes per entry: key incl. RocksDB's 8-byte"
+                        + " sequence + value as written -> stored; stored per subscription):");
+        for (SstTables.Table t : tables.values()) {
+            if (t.entries() == 0) {
+                continue;
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "    %-40s %,10d entries, %5.1f + %5.1f B -> %5.1f B; %5.1f B per subscription%n",
+                    t.state(),
+                    t.entries(),
+                    (double) t.keyBytes() / t.entries(),
+                    (double) t.valueBytes() / t.entries(),
+                    (double) t.storedBytes() / t.entries(),
+                    (double) t.storedBytes() / subscriptions);
         }
     }
 

@@ -77,6 +77,10 @@ class OddsBenchmarkSmokeTest {
         assertThat(rocksdb.subscriptions()).isEqualTo(2000);
         assertThat(rocksdb.full().stateBytes()).isGreaterThan(rocksdb.marketsOnly().stateBytes());
         assertThat(rocksdb.stateBytesPerSubscription()).isPositive();
+        // the reducer's market -> channel entries, read from the checkpoint's SST files; a key
+        // rewritten since its last compaction counts once per version
+        assertThat(rocksdb.rocksDbStates().get("subscribers").entries())
+                .isGreaterThanOrEqualTo(2000);
         assertThat(rocksdb.periodic()).isNotEmpty();
         assertThat(rocksdb.betweenCheckpoints().getTotalCount()).isPositive();
         // the restored job answered: messages of a newer epoch arrived after the kill
@@ -84,6 +88,7 @@ class OddsBenchmarkSmokeTest {
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("State, rocksdb: 2,000 subscriptions")
                 .contains("per subscription:")
+                .contains("RocksDB states in that checkpoint")
                 .contains("TaskManager killed");
     }
 
