@@ -26,7 +26,12 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -79,6 +84,23 @@ class MarketReducerTest {
         assertThat(delta.at("/changes/selections")).hasSize(1);
         assertThat(delta.at("/changes/selections/0/id").asText()).isEqualTo("home");
         assertThat(delta.at("/changes/status").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void onlyAThrottledSubscriptionStoresWhatItWasSent() throws Exception {
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe("c1", OddsFormat.DECIMAL, 0, false));
+        work(subscribe("c2", OddsFormat.DECIMAL, 500, false));
+        work(begin("c1", null)); // a snapshot
+        work(begin("c2", null));
+        work(begin("c1", 1_000L)); // a current
+        drain();
+
+        // an unthrottled subscriber's position is the market's version: its flags and format only
+        assertThat(storedBytes("m1", "c1")).isEqualTo(2);
+        Subscription throttled = subscription("m1", "c2");
+        assertThat(throttled.sentVersion).isEqualTo(1);
+        assertThat(storedBytes("m1", "c2")).isEqualTo(2 + 3 * Long.BYTES);
     }
 
     @Test
@@ -912,6 +934,26 @@ class MarketReducerTest {
         work.throttleMs = throttleMs;
         work.streaming = streaming;
         return work;
+    }
+
+    /** The subscription as the reducer's state holds it. */
+    private Subscription subscription(String market, String channel) throws Exception {
+        AbstractStreamOperator<RedisWrite> operator =
+                (AbstractStreamOperator<RedisWrite>) harness.getOperator();
+        KeyedStateBackend<String> backend = operator.getKeyedStateBackend();
+        backend.setCurrentKey(market);
+        return backend.getPartitionedState(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        MarketReducer.SUBSCRIBERS)
+                .get(channel);
+    }
+
+    /** The bytes the subscription takes in state (before RocksDB's own framing). */
+    private int storedBytes(String market, String channel) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        SubscriptionSerializer.INSTANCE.serialize(subscription(market, channel), out);
+        return out.length();
     }
 
     private static MarketWork begin(String channel, Long since) {
