@@ -320,8 +320,7 @@ public class MarketReducer
                         messages.delta(state, sub.oddsFormat, sub.sentVersion, ts),
                         out);
                 deltas.inc();
-                sub.sentVersion = state.version;
-                sub.nextSendAt = now + sub.throttleMs;
+                sent(sub, state, now);
                 sentThrottled = add(sentThrottled, entry);
             } else {
                 nextDeferred = Math.min(nextDeferred, sub.nextSendAt);
@@ -397,8 +396,7 @@ public class MarketReducer
                         messages.delta(state, sub.oddsFormat, sub.sentVersion, state.updatedAt),
                         out);
                 deltas.inc();
-                sub.sentVersion = state.version;
-                sub.nextSendAt = timestamp + sub.throttleMs;
+                sent(sub, state, timestamp);
                 sent = add(sent, entry);
             } else {
                 nextDeferred = Math.min(nextDeferred, sub.nextSendAt);
@@ -898,8 +896,7 @@ public class MarketReducer
             publish(entry.getKey(), snapshotBytes[f], out);
             snapshots.inc();
             if (sub.throttled()) {
-                sub.sentVersion = state.version;
-                sub.nextSendAt = now + sub.throttleMs;
+                sent(sub, state, now);
                 throttled = add(throttled, entry);
             }
         }
