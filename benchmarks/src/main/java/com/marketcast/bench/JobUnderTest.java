@@ -89,8 +89,8 @@ final class JobUnderTest implements AutoCloseable {
 
     /**
      * A completed checkpoint: its type, duration, full and incremental size, per operator, the
-     * longest synchronous phase of any subtask (the time that subtask processed nothing), and where
-     * it lies.
+     * longest synchronous phase of any subtask per operator (the time that subtask processed
+     * nothing), and where it lies.
      */
     record Checkpoint(
             long id,
@@ -100,7 +100,7 @@ final class JobUnderTest implements AutoCloseable {
             long stateBytes,
             long checkpointedBytes,
             Map<String, Long> stateBytesByOperator,
-            long longestSyncMs,
+            Map<String, Long> longestSyncMsByOperator,
             String externalPath) {
 
         /** When it ran, as a {@link Timeline} interval: {@code [trigger, completion]}. */
@@ -255,10 +255,11 @@ final class JobUnderTest implements AutoCloseable {
             Histogram latencies = subscribers.takeLatencies();
             Timeline timeline = subscribers.takeTimeline();
             List<long[]> running = new ArrayList<>();
-            long longestSync = -1;
+            Map<String, Long> longestSync = new TreeMap<>();
             for (Checkpoint c : checkpointsRunning(startMillis, System.currentTimeMillis())) {
                 running.add(c.interval());
-                longestSync = Math.max(longestSync, c.longestSyncMs());
+                c.longestSyncMsByOperator()
+                        .forEach((op, ms) -> longestSync.merge(op, ms, Math::max));
             }
             return new Measurement(
                     rate,
@@ -398,15 +399,13 @@ final class JobUnderTest implements AutoCloseable {
                 continue;
             }
             Map<String, Long> byOperator = new TreeMap<>();
-            long longestSync = 0;
+            Map<String, Long> longestSync = new TreeMap<>();
             for (TaskStateStats task : stats.getAllTaskStateStats()) {
-                byOperator.put(operators.get(task.getJobVertexId()), task.getStateSize());
-                longestSync =
-                        Math.max(
-                                longestSync,
-                                task.getSummaryStats()
-                                        .getSyncCheckpointDurationStats()
-                                        .getMaximum());
+                String operator = operators.get(task.getJobVertexId());
+                byOperator.put(operator, task.getStateSize());
+                longestSync.put(
+                        operator,
+                        task.getSummaryStats().getSyncCheckpointDurationStats().getMaximum());
             }
             done.add(
                     new Checkpoint(

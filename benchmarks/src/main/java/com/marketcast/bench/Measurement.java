@@ -6,8 +6,8 @@ import org.HdrHistogram.Histogram;
 /**
  * One measured interval at one input rate: the latency of every message, and separately of those
  * received while a checkpoint ran (empty if none ran) with the longest synchronous checkpoint phase
- * of any subtask (-1 if none ran), the subscriber connections Redis dropped, and the cores each
- * component used meanwhile.
+ * of any subtask per operator (empty if none ran), the subscriber connections Redis dropped, and
+ * the cores each component used meanwhile.
  */
 record Measurement(
         double targetRate,
@@ -15,7 +15,7 @@ record Measurement(
         double messagesPerSec,
         Histogram latencyMicros,
         Histogram duringCheckpointsMicros,
-        long longestCheckpointSyncMs,
+        Map<String, Long> longestCheckpointSyncMs,
         long droppedSubscribers,
         Map<String, Double> cpuCores) {
 

@@ -4,11 +4,13 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -297,21 +299,30 @@ public final class OddsBenchmark {
 
     /**
      * p99 of the messages received while checkpoints ran, all repetitions pooled, and the longest
-     * synchronous phase of a checkpoint (the time a subtask processed nothing).
+     * synchronous phase of a checkpoint (the time a subtask processed nothing) per operator,
+     * longest first.
      */
     private static String duringCheckpoints(List<Measurement> runs) {
         Histogram pooled = new Histogram(Timeline.MAX_LATENCY_MICROS, 3);
         runs.forEach(m -> pooled.add(m.duringCheckpointsMicros()));
-        long longestSync =
-                runs.stream().mapToLong(Measurement::longestCheckpointSyncMs).max().orElse(-1);
+        Map<String, Long> longestSync = new HashMap<>();
+        runs.forEach(
+                m ->
+                        m.longestCheckpointSyncMs()
+                                .forEach((op, ms) -> longestSync.merge(op, ms, Math::max)));
+        String byOperator =
+                longestSync.entrySet().stream()
+                        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .map(e -> e.getKey() + " " + e.getValue())
+                        .collect(Collectors.joining(", "));
         return pooled.getTotalCount() == 0
                 ? "-"
                 : String.format(
                         Locale.ROOT,
-                        "%.1f (%,d msgs; sync phase up to %d ms)",
+                        "%.1f (%,d msgs; sync phase ms: %s)",
                         pooled.getValueAtPercentile(99) / 1000.0,
                         pooled.getTotalCount(),
-                        longestSync);
+                        byOperator);
     }
 
     /** The highest rate sustained in most of its repetitions; 0 if none. */

@@ -77,7 +77,7 @@ final class PublishCeiling implements AutoCloseable {
                 messages / seconds,
                 subscribers.takeLatencies(),
                 new Histogram(3),
-                -1,
+                Map.of(),
                 subscribers.dropped(),
                 cpu);
     }
