@@ -125,6 +125,8 @@ class DeploymentFilesTest {
                 .containsKeys(
                         "state.backend.type",
                         "execution.checkpointing.incremental",
+                        "state.backend.rocksdb.thread.num",
+                        "state.backend.rocksdb.writebuffer.size",
                         "execution.checkpointing.dir",
                         "execution.checkpointing.savepoint-dir",
                         "restart-strategy.type",
