@@ -15,7 +15,7 @@ record Measurement(
         double messagesPerSec,
         Histogram latencyMicros,
         Histogram duringCheckpointsMicros,
-        Map<String, Long> longestCheckpointSyncMs,
+        Map<String, Long> longestCheckpointSyncMsByOperator,
         long droppedSubscribers,
         Map<String, Double> cpuCores) {
 

@@ -308,7 +308,7 @@ public final class OddsBenchmark {
         Map<String, Long> longestSync = new HashMap<>();
         runs.forEach(
                 m ->
-                        m.longestCheckpointSyncMs()
+                        m.longestCheckpointSyncMsByOperator()
                                 .forEach((op, ms) -> longestSync.merge(op, ms, Math::max)));
         String byOperator =
                 longestSync.entrySet().stream()

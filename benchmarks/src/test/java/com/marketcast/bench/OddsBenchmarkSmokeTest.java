@@ -83,10 +83,8 @@ class OddsBenchmarkSmokeTest {
                 .isGreaterThanOrEqualTo(2000);
         assertThat(rocksdb.periodic()).isNotEmpty();
         // every checkpoint names each task's longest synchronous phase by operator
-        assertThat(rocksdb.periodic().get(0).longestSyncMsByOperator())
-                .hasKeySatisfying(
-                        new org.assertj.core.api.Condition<>(
-                                operator -> operator.startsWith("market-reducer"), "the reducer"));
+        assertThat(rocksdb.periodic().get(0).longestSyncMsByOperator().keySet())
+                .anyMatch(operator -> operator.startsWith("market-reducer"));
         assertThat(rocksdb.betweenCheckpoints().getTotalCount()).isPositive();
         // the restored job answered: messages of a newer epoch arrived after the kill
         assertThat(rocksdb.firstOutputSeconds()).isPositive();
