@@ -347,7 +347,11 @@ class CatalogITCase {
     @Test
     void anIdleCatalogDoesNotPinTheWalOfOtherTables() {
         startJob();
-        Await.until(WAIT, "a streaming replication connection", () -> walSenders() > 0);
+        // the walsender connects before it creates the slot: wait for the slot itself
+        Await.until(
+                WAIT,
+                "the job's replication slot",
+                () -> postgres.replicationSlotLagBytes(slot).isPresent());
         String table = "other_" + p.replace('-', '_');
         catalog("CREATE TABLE %s (id int, filler text)", table);
         catalog(
