@@ -73,8 +73,8 @@ final class SstTables {
                     reader.open(copy.toString());
                     TableProperties p = reader.getTableProperties();
                     String state = new String(p.getColumnFamilyName(), StandardCharsets.UTF_8);
-                    tables.computeIfAbsent(state, s -> new Table(s, 0, 0, 0, 0));
-                    tables.put(state, tables.get(state).plus(p));
+                    tables.compute(
+                            state, (s, t) -> (t == null ? new Table(s, 0, 0, 0, 0) : t).plus(p));
                 }
             }
         } finally {
