@@ -132,7 +132,7 @@ final class BenchmarkOptions {
                     case "baseline" -> o.baseline = bool(value);
                     case "latency-at" ->
                             o.latencyAt = value.equals("off") ? List.of() : percents(value);
-                    case "shards" -> o.shards = positive(Integer.parseInt(value));
+                    case "shards" -> o.shards = shards(Integer.parseInt(value));
                     case "seed" -> o.seed = Long.parseLong(value);
                     case "buffer-timeout" -> o.bufferTimeout = TimeUtils.parseDuration(value);
                     case "redis-flush-interval" ->
@@ -161,6 +161,13 @@ final class BenchmarkOptions {
             throw new IllegalArgumentException("must be key=value, a Flink option");
         }
         options.put(value.substring(0, equals).trim(), value.substring(equals + 1).trim());
+    }
+
+    private static int shards(int value) {
+        if (value <= 0 || value > Workload.MAX_SHARDS) {
+            throw new IllegalArgumentException("must be between 1 and " + Workload.MAX_SHARDS);
+        }
+        return value;
     }
 
     private static int positive(int value) {

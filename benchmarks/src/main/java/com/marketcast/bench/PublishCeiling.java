@@ -51,8 +51,10 @@ final class PublishCeiling implements AutoCloseable {
         for (int t = 0; t < THREADS; t++) {
             // each thread its own copy: Workload is single-threaded; same markets and channels
             Workload workload = new Workload(markets, channels, fanOut, seed);
+            byte[][][] names = HandWrittenMarkets.subscribers(workload, shards);
             Thread thread =
-                    new Thread(() -> publish(workload, running, updates), "b1-publisher-" + t);
+                    new Thread(
+                            () -> publish(workload, names, running, updates), "b1-publisher-" + t);
             thread.start();
             threads.add(thread);
         }
@@ -82,7 +84,8 @@ final class PublishCeiling implements AutoCloseable {
                 cpu);
     }
 
-    private void publish(Workload workload, AtomicBoolean running, AtomicLong updates) {
+    private void publish(
+            Workload workload, byte[][][] names, AtomicBoolean running, AtomicLong updates) {
         long version = 0;
         try (Jedis jedis = new Jedis(URI.create(redis.uri()))) {
             Pipeline pipeline = jedis.pipelined();
@@ -91,11 +94,8 @@ final class PublishCeiling implements AutoCloseable {
                 int market = workload.nextMarket();
                 version++;
                 byte[] payload = delta(market, version, System.currentTimeMillis());
-                for (int channel : workload.marketChannels[market]) {
-                    pipeline.publish(
-                            ("stream:" + Workload.channelId(channel, shards))
-                                    .getBytes(StandardCharsets.UTF_8),
-                            payload);
+                for (byte[] channel : names[market]) {
+                    pipeline.publish(channel, payload);
                     if (++batched == BATCH) {
                         pipeline.sync();
                         batched = 0;

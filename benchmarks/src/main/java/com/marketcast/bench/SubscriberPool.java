@@ -19,7 +19,7 @@ import redis.clients.jedis.Jedis;
 
 /**
  * The subscribers: one Redis connection per shard, each pattern-subscribed to its shard's channels
- * ({@code stream:b{shard}-*}), counting messages by type and recording the latency of every
+ * ({@link Workload#shardPattern}), counting messages by type and recording the latency of every
  * snapshot and delta from its {@code ts} (the update's Kafka append time) to its receipt.
  *
  * <p>For the state benchmark it also keeps, on request, a timeline of every receipt (when, and how
@@ -41,7 +41,7 @@ final class SubscriberPool implements AutoCloseable {
             Shard shard =
                     new Shard(
                             URI.create(redisUri),
-                            "stream:b" + s + "-*",
+                            Workload.shardPattern(s),
                             subscribed,
                             epochFirstSeen);
             shards.add(shard);

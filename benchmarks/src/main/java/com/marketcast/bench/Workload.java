@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 
 /**
  * The benchmark's fixed-seed workload: markets whose update rates are Zipf-skewed (in-play markets
@@ -114,9 +115,30 @@ final class Workload {
         return "e-" + (10_000 + market / 4);
     }
 
-    /** Channel ids start with their subscriber shard, so a pattern per shard splits them. */
+    /**
+     * A channel id as the control API hands them out (PROTOCOL.md: a random UUID), the same for the
+     * same index in every run. Its first hex digit is the channel's subscriber shard, so a pattern
+     * per shard ({@link #shardPattern}) splits them.
+     */
     static String channelId(int channel, int shards) {
-        return "b" + (channel % shards) + "-" + channel;
+        long high = (mix(channel) & ~0xF000L) | 0x4000L; // version 4
+        long low = (mix(~channel) & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L; // IETF
+        return Integer.toHexString(channel % shards) + new UUID(high, low).toString().substring(1);
+    }
+
+    /** The Redis pattern that matches every channel of one subscriber shard. */
+    static String shardPattern(int shard) {
+        return "stream:" + Integer.toHexString(shard) + "*";
+    }
+
+    /** The largest shard count a channel id's first hex digit can tell apart. */
+    static final int MAX_SHARDS = 16;
+
+    /** SplitMix64's finalizer: spreads consecutive indices over all 64 bits. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     long subscriptions() {
