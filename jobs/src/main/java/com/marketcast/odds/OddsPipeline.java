@@ -17,6 +17,7 @@ import com.marketcast.odds.markets.MarketInput;
 import com.marketcast.odds.markets.MarketReducer;
 import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.MarketUpdate;
+import com.marketcast.odds.serialization.ChannelIdSerializer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -78,7 +79,7 @@ public final class OddsPipeline {
                         .name(Descriptors.PARSE_COMMANDS);
 
         SingleOutputStreamOperator<MarketWork> work =
-                commands.keyBy(command -> command.channelId)
+                commands.keyBy(command -> command.channelId, ChannelIdSerializer.TYPE)
                         .process(new ChannelRegistry(settings.channelTtl()))
                         .returns(MarketWork.class)
                         .uid(Descriptors.CHANNEL_REGISTRY)

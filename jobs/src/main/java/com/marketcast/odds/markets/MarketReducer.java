@@ -9,6 +9,7 @@ import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.OddsFormat;
 import com.marketcast.odds.publish.RemovalReason;
 import com.marketcast.odds.publish.StreamMessages;
+import com.marketcast.odds.serialization.ChannelIdSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,7 +83,9 @@ public class MarketReducer
             new ValueStateDescriptor<>("market", MarketState.class);
     public static final MapStateDescriptor<String, Subscription> SUBSCRIBERS =
             new MapStateDescriptor<>(
-                    "subscribers", Types.STRING, TypeInformation.of(Subscription.class));
+                    "subscribers",
+                    ChannelIdSerializer.TYPE,
+                    TypeInformation.of(Subscription.class));
 
     /** The pending throttle timer, so it can be deleted when the last subscriber leaves. */
     public static final ValueStateDescriptor<Long> THROTTLE_TIMER =

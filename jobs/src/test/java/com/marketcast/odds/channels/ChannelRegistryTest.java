@@ -7,10 +7,10 @@ import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.CommandType;
 import com.marketcast.odds.model.MarketQuery;
 import com.marketcast.odds.model.OddsFormat;
+import com.marketcast.odds.serialization.ChannelIdSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +27,9 @@ class ChannelRegistryTest {
     void setUp() throws Exception {
         harness =
                 ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                        new ChannelRegistry(TTL), command -> command.channelId, Types.STRING);
+                        new ChannelRegistry(TTL),
+                        command -> command.channelId,
+                        ChannelIdSerializer.TYPE);
         harness.setProcessingTime(1_000);
     }
 

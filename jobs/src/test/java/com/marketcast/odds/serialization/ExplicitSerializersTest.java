@@ -11,6 +11,7 @@ import com.marketcast.odds.markets.MarketStateSerializer;
 import com.marketcast.odds.markets.Subscription;
 import com.marketcast.odds.markets.SubscriptionSerializer;
 import com.marketcast.odds.model.MarketUpdate;
+import java.io.IOException;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -74,13 +75,18 @@ class ExplicitSerializersTest {
     @ParameterizedTest
     @MethodSource("types")
     <T> void snapshotsRestoreAsCompatible(Class<T> type) throws Exception {
-        TypeSerializer<T> serializer = serializerOf(type);
+        assertSnapshotRestoresAsCompatible(serializerOf(type));
+    }
+
+    /** The serializer's snapshot, written and read back, restores it as compatible as is. */
+    static <T> void assertSnapshotRestoresAsCompatible(TypeSerializer<T> serializer)
+            throws IOException {
         DataOutputSerializer out = new DataOutputSerializer(64);
         TypeSerializerSnapshot.writeVersionedSnapshot(out, serializer.snapshotConfiguration());
         TypeSerializerSnapshot<T> restored =
                 TypeSerializerSnapshot.readVersionedSnapshot(
                         new DataInputDeserializer(out.getCopyOfBuffer()),
-                        getClass().getClassLoader());
+                        ExplicitSerializersTest.class.getClassLoader());
 
         TypeSerializerSchemaCompatibility<T> compatibility =
                 serializer.snapshotConfiguration().resolveSchemaCompatibility(restored);
