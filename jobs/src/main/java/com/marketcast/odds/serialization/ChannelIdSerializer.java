@@ -58,9 +58,11 @@ public final class ChannelIdSerializer extends TypeSerializerSingleton<String> {
     @Override
     public void serialize(String id, DataOutputView out) throws IOException {
         if (isCanonicalUuid(id)) {
+            // canonical, so UUID.fromString reads it exactly and toString gives it back
+            UUID uuid = UUID.fromString(id);
             out.writeByte(UUID_TAG);
-            out.writeLong(hex(id, 0, 8) << 32 | hex(id, 9, 13) << 16 | hex(id, 14, 18));
-            out.writeLong(hex(id, 19, 23) << 48 | hex(id, 24, 36));
+            out.writeLong(uuid.getMostSignificantBits());
+            out.writeLong(uuid.getLeastSignificantBits());
         } else {
             out.writeByte(STRING_TAG);
             Fields.writeString(out, id);
@@ -103,14 +105,6 @@ public final class ChannelIdSerializer extends TypeSerializerSingleton<String> {
             }
         }
         return true;
-    }
-
-    private static long hex(String id, int from, int to) {
-        long value = 0;
-        for (int i = from; i < to; i++) {
-            value = value << 4 | Character.digit(id.charAt(i), 16);
-        }
-        return value;
     }
 
     @Override
