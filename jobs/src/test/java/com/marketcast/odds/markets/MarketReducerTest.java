@@ -18,11 +18,14 @@ import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.OddsFormat;
 import com.marketcast.odds.model.SelectionPrice;
 import com.marketcast.odds.publish.RemovalReason;
+import com.marketcast.odds.serialization.ChannelIdSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
@@ -101,6 +104,30 @@ class MarketReducerTest {
         Subscription throttled = subscription("m1", "c2");
         assertThat(throttled.sentVersion).isEqualTo(1);
         assertThat(storedBytes("m1", "c2")).isEqualTo(2 + 3 * Long.BYTES);
+    }
+
+    @Test
+    void controlApiChannelIdsAreKeptInRocksDbAsSixteenBytesAndFoundAgain() throws Exception {
+        harness.close();
+        harness = newHarness(null, true); // RocksDB: map keys go through ChannelIdSerializer
+        String uuid = UUID.randomUUID().toString();
+        String upper = uuid.toUpperCase(Locale.ROOT); // not canonical: another channel, as a string
+        update("m1", 1, null, "home", 1.85);
+        work(subscribe(uuid, OddsFormat.DECIMAL, 0, true));
+        work(subscribe(upper, OddsFormat.DECIMAL, 0, true));
+        drain();
+
+        update("m1", 2, null, "home", 1.90);
+        List<RedisWrite> out = drain();
+        assertThat(messagesTo(uuid, out)).hasSize(1);
+        assertThat(messagesTo(upper, out)).hasSize(1);
+
+        work(MarketWork.of(WorkType.UNSUBSCRIBE, "m1", uuid, 1));
+        drain();
+        assertThat(subscription("m1", uuid)).isNull();
+        assertThat(subscription("m1", upper)).isNotNull();
+        assertThat(MarketReducer.SUBSCRIBERS.getKeySerializer())
+                .isSameAs(ChannelIdSerializer.INSTANCE);
     }
 
     @Test
