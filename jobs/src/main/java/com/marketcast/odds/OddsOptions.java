@@ -96,6 +96,15 @@ public final class OddsOptions {
                                     + " reopening continues its chain) before it releases its state and"
                                     + " deletes its Redis mirror.");
 
+    public static final ConfigOption<Integer> HOT_MARKETS =
+            ConfigOptions.key("hot-markets")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription(
+                            "How many markets' states each reducer subtask keeps on the heap in front of"
+                                    + " its keyed state (the markets updated last), so a hot market's"
+                                    + " update does not read RocksDB; 0 keeps none.");
+
     public static final ConfigOption<String> UPDATES_TOPIC =
             ConfigOptions.key("updates-topic")
                     .stringType()
@@ -163,6 +172,7 @@ public final class OddsOptions {
                     CHECKPOINT_INTERVAL,
                     CHANNEL_TTL,
                     CLOSED_MARKET_TTL,
+                    HOT_MARKETS,
                     UPDATES_TOPIC,
                     COMMANDS_TOPIC,
                     DEAD_LETTERS_TOPIC,

@@ -126,7 +126,7 @@ public final class OddsPipeline {
 
         inputs.keyBy(MarketInput::marketId)
                 .connect(queries)
-                .process(new MarketReducer(settings.closedMarketTtl()))
+                .process(new MarketReducer(settings.closedMarketTtl(), settings.hotMarkets()))
                 .returns(RedisWrite.class)
                 .uid(Descriptors.MARKET_REDUCER)
                 .name(Descriptors.MARKET_REDUCER)

@@ -41,6 +41,7 @@ public final class OddsSettings implements Serializable {
     private final Duration checkpointInterval;
     private final Duration channelTtl;
     private final Duration closedMarketTtl;
+    private final int hotMarkets;
     private final String updatesTopic;
     private final String commandsTopic;
     private final String deadLettersTopic;
@@ -75,6 +76,7 @@ public final class OddsSettings implements Serializable {
         checkpointInterval = read(conf, OddsOptions.CHECKPOINT_INTERVAL);
         channelTtl = read(conf, OddsOptions.CHANNEL_TTL);
         closedMarketTtl = read(conf, OddsOptions.CLOSED_MARKET_TTL);
+        hotMarkets = read(conf, OddsOptions.HOT_MARKETS);
         updatesTopic = nonBlank(conf, OddsOptions.UPDATES_TOPIC);
         commandsTopic = nonBlank(conf, OddsOptions.COMMANDS_TOPIC);
         deadLettersTopic = nonBlank(conf, OddsOptions.DEAD_LETTERS_TOPIC);
@@ -97,6 +99,7 @@ public final class OddsSettings implements Serializable {
                 closedMarketTtl.toMillis() >= 1000,
                 OddsOptions.CLOSED_MARKET_TTL,
                 "must be at least 1s");
+        require(hotMarkets >= 0, OddsOptions.HOT_MARKETS, "must be 0 or more");
         require(maxRecordBytes >= 1024, OddsOptions.MAX_RECORD_BYTES, "must be at least 1024");
         require(redisBatchSize > 0, OddsOptions.REDIS_BATCH_SIZE, "must be positive");
         require(
@@ -250,6 +253,10 @@ public final class OddsSettings implements Serializable {
         return closedMarketTtl;
     }
 
+    public int hotMarkets() {
+        return hotMarkets;
+    }
+
     public String updatesTopic() {
         return updatesTopic;
     }
@@ -306,6 +313,8 @@ public final class OddsSettings implements Serializable {
                 + channelTtl
                 + " closed-market-ttl="
                 + closedMarketTtl
+                + " hot-markets="
+                + hotMarkets
                 + " topics="
                 + updatesTopic
                 + ","

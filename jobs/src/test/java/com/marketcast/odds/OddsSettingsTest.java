@@ -49,6 +49,7 @@ class OddsSettingsTest {
                 "--channel-ttl|soon|Option 'channel-ttl' has an invalid value",
                 "--channel-ttl|10ms|Option 'channel-ttl' must be at least 1s",
                 "--closed-market-ttl|10ms|Option 'closed-market-ttl' must be at least 1s",
+                "--hot-markets|-1|Option 'hot-markets' must be 0 or more",
                 "--checkpoint-interval|-5s|Option 'checkpoint-interval'",
                 "--parallelism|0|Option 'parallelism' must be positive",
                 "--parallelism|two|Option 'parallelism' has an invalid value",

@@ -117,7 +117,7 @@ public class MarketReducer
     private static final String CHANNEL_PREFIX = "stream:";
     private static final String MIRROR_PREFIX = "market:";
 
-    private transient ValueState<MarketState> market;
+    private transient CachedMarketState market;
     private transient MapState<String, Subscription> subscribers;
     private transient ValueState<Long> throttleTimer;
     private transient ValueState<Long> boundaryTimer;
@@ -126,6 +126,7 @@ public class MarketReducer
     private transient StreamMessages messages;
 
     private final long closedMarketTtlMs;
+    private final int hotMarkets;
 
     /**
      * Whether a query of the broadcast state has a time clause: derived from the broadcast state
@@ -150,14 +151,16 @@ public class MarketReducer
 
     /**
      * @param closedMarketTtl how long a closed market is kept before all its state is released
+     * @param hotMarkets how many markets' states to keep on the heap ({@link CachedMarketState})
      */
-    public MarketReducer(Duration closedMarketTtl) {
+    public MarketReducer(Duration closedMarketTtl, int hotMarkets) {
         this.closedMarketTtlMs = closedMarketTtl.toMillis();
+        this.hotMarkets = hotMarkets;
     }
 
     @Override
     public void open(Configuration parameters) {
-        market = getRuntimeContext().getState(MARKET);
+        market = new CachedMarketState(getRuntimeContext().getState(MARKET), hotMarkets);
         subscribers = getRuntimeContext().getMapState(SUBSCRIBERS);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
@@ -197,7 +200,7 @@ public class MarketReducer
     private void onUpdate(
             MarketUpdate update, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
-        MarketState state = market.value();
+        MarketState state = market.value(ctx.getCurrentKey());
         boolean fresh = state == null;
         if (fresh) {
             state = new MarketState(update.marketId);
@@ -232,7 +235,7 @@ public class MarketReducer
     private void onCatalog(
             MarketCatalog catalog, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
-        MarketState state = market.value();
+        MarketState state = market.value(ctx.getCurrentKey());
         boolean fresh = state == null;
         if (fresh) {
             if (catalog.market == null) {
@@ -347,7 +350,7 @@ public class MarketReducer
             throws Exception {
         if (Objects.equals(releaseTimer.value(), timestamp)) {
             releaseTimer.clear();
-            MarketState closed = market.value();
+            MarketState closed = market.value(ctx.getCurrentKey());
             if (closed != null && closed.status == MarketStatus.CLOSED) {
                 release(closed, ctx.timerService(), out);
                 return;
@@ -365,7 +368,7 @@ public class MarketReducer
         if (!throttle && !boundary && !due) {
             return;
         }
-        MarketState state = market.value();
+        MarketState state = market.value(ctx.getCurrentKey());
         if (state == null) {
             return;
         }
@@ -415,7 +418,7 @@ public class MarketReducer
 
     private void onWork(MarketWork work, long now, ReadOnlyContext ctx, Collector<RedisWrite> out)
             throws Exception {
-        MarketState state = market.value();
+        MarketState state = market.value(ctx.getCurrentKey());
         if (state != null && adoptEpoch(state)) {
             market.update(state);
             resnapshot(state, work.ts, now, out);
@@ -1025,7 +1028,7 @@ public class MarketReducer
                 timers.deleteProcessingTimeTimer(pending);
             }
         }
-        market.clear();
+        market.clear(state.marketId);
         subscribers.clear();
         throttleTimer.clear();
         boundaryTimer.clear();

@@ -32,6 +32,41 @@ public final class MarketStateSerializer extends FieldSerializer<MarketState> {
         return new MarketState();
     }
 
+    /**
+     * Field by field instead of through the bytes: {@link CachedMarketState} copies a state on
+     * every read and write. Strings and event rows are never changed in place, so they are shared.
+     */
+    @Override
+    public MarketState copy(MarketState from) {
+        if (from == null) {
+            return null;
+        }
+        MarketState m = new MarketState(from.marketId);
+        m.eventId = from.eventId;
+        m.status = from.status;
+        m.feedStatus = from.feedStatus;
+        m.catalogStatus = from.catalogStatus;
+        m.statusVersion = from.statusVersion;
+        m.version = from.version;
+        m.seq = from.seq;
+        m.updatedAt = from.updatedAt;
+        m.epoch = from.epoch;
+        m.epochRun = from.epochRun;
+        Selection[] selections = new Selection[from.selections.length];
+        for (int i = 0; i < selections.length; i++) {
+            Selection s = from.selections[i];
+            selections[i] = new Selection(s.id, s.price, s.version);
+            selections[i].name = s.name;
+        }
+        m.selections = selections;
+        m.name = from.name;
+        m.type = from.type;
+        m.infoVersion = from.infoVersion;
+        m.event = from.event;
+        m.eventVersion = from.eventVersion;
+        return m;
+    }
+
     @Override
     public void serialize(MarketState m, DataOutputView out) throws IOException {
         Fields.writeString(out, m.marketId);

@@ -1,6 +1,7 @@
 package com.marketcast.odds.bench;
 
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.OddsOptions;
 import com.marketcast.odds.catalog.EventRow;
 import com.marketcast.odds.catalog.MarketCatalog;
 import com.marketcast.odds.catalog.MarketRow;
@@ -18,26 +19,37 @@ import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Queue;
 import java.util.Random;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
- * The market reducer's hot path alone, on the real RocksDB backend through Flink's operator test
- * harness: feed updates of five prices to catalogued markets with subscribers, one thread, no Kafka
- * or Redis (the shape of {@code bin/bench}'s workload). Each update first crosses the shuffle's
- * record serializer (serialized, then deserialized), as in the job. For before/after figures of
- * changes to the reducer (BENCHMARKS.md); the end-to-end benchmark is {@code bin/bench}.
+ * The market reducer's hot path alone, on the heap and the RocksDB backend in turn through Flink's
+ * operator test harness: feed updates of five prices to catalogued markets with subscribers, one
+ * thread, no Kafka or Redis (the shape of {@code bin/bench}'s workload). Each update first crosses
+ * the shuffle's record serializer (serialized, then deserialized), as in the job. For before/after
+ * figures of changes to the reducer (BENCHMARKS.md); the end-to-end benchmark is {@code bin/bench}.
  *
  * <p>Rates are per second of the thread's own CPU time, so other processes competing for the cores
  * slow the run down but barely move the figure. Three repetitions warm the JIT up first.
+ *
+ * <p>Both backends alternate and the ratio heap ÷ RocksDB is taken per repetition; {@code
+ * -Dbackends=rocksdb} (or {@code heap}) runs one alone, for a profiler; {@code -Dhot-markets=0}
+ * turns the reducer's heap cache of market states off.
  *
  * <p>Run: {@code mvn -B -q -pl jobs test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=com.marketcast.odds.bench.ReducerHotPathBenchmark}
@@ -48,6 +60,11 @@ public final class ReducerHotPathBenchmark {
     private static final int MARKETS = 2_000;
     private static final int FAN_OUT = 8;
     private static final int UPDATES = 100_000;
+
+    /** The reducer's {@code hot-markets}: {@code -Dhot-markets=0} measures it without the cache. */
+    private static final int HOT_MARKETS =
+            Integer.getInteger("hot-markets", OddsOptions.HOT_MARKETS.defaultValue());
+
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** The record serializer of the shuffle into the reducer, as the job builds it. */
@@ -58,45 +75,65 @@ public final class ReducerHotPathBenchmark {
     private static final DataInputDeserializer SHUFFLE_IN = new DataInputDeserializer();
 
     public static void main(String[] args) throws Exception {
-        double[] rates = new double[REPETITIONS];
+        // -Dbackends=rocksdb measures one backend alone (for a profiler); both by default
+        Backend[] backends = Backend.parse(System.getProperty("backends", "heap,rocksdb"));
+        double[][] rates = new double[Backend.values().length][REPETITIONS];
+        double[] ratios = new double[REPETITIONS];
         long messages = 0;
         for (int r = 0; r < WARM_UP; r++) {
-            run(new long[1]); // the JIT compiles the hot path: not measured
+            for (Backend backend : backends) {
+                run(backend, new long[1]); // the JIT compiles the hot path: not measured
+            }
         }
+        // the backends alternate, so a noisy stretch of the machine falls on both
         for (int r = 0; r < REPETITIONS; r++) {
             long[] out = new long[1];
-            rates[r] = run(out);
+            for (Backend backend : backends) {
+                rates[backend.ordinal()][r] = run(backend, out);
+            }
             messages = out[0];
+            ratios[r] = rates[Backend.HEAP.ordinal()][r] / rates[Backend.ROCKSDB.ordinal()][r];
         }
-        Arrays.sort(rates);
+        for (Backend backend : backends) {
+            double[] sorted = rates[backend.ordinal()].clone();
+            Arrays.sort(sorted);
+            System.out.printf(
+                    "reducer, %s, hot-markets %d, %d markets x %d subscribers, %d updates (%d messages out per"
+                            + " run): %,.0f updates per CPU-second median (%,.0f-%,.0f), %.1f us"
+                            + " per update, %,.0f messages per CPU-second median%n",
+                    backend,
+                    HOT_MARKETS,
+                    MARKETS,
+                    FAN_OUT,
+                    UPDATES,
+                    messages,
+                    sorted[REPETITIONS / 2],
+                    sorted[0],
+                    sorted[REPETITIONS - 1],
+                    1e6 / sorted[REPETITIONS / 2],
+                    sorted[REPETITIONS / 2] * messages / UPDATES);
+        }
+        if (backends.length < 2) {
+            return;
+        }
+        Arrays.sort(ratios);
         System.out.printf(
-                "reducer, RocksDB, %d markets x %d subscribers, %d updates (%d messages out per"
-                        + " run): %,.0f updates per CPU-second median (%,.0f-%,.0f), %,.0f"
-                        + " messages per CPU-second median%n",
-                MARKETS,
-                FAN_OUT,
-                UPDATES,
-                messages,
-                rates[REPETITIONS / 2],
-                rates[0],
-                rates[REPETITIONS - 1],
-                rates[REPETITIONS / 2] * messages / UPDATES);
+                "heap / RocksDB, per repetition: median %.2f (%.2f-%.2f)%n",
+                ratios[REPETITIONS / 2], ratios[0], ratios[REPETITIONS - 1]);
     }
 
     /** Updates per second; {@code out[0]} receives the writes emitted by the measured updates. */
-    private static double run(long[] out) throws Exception {
+    private static double run(Backend backend, long[] out) throws Exception {
         try (var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
                         new CoBroadcastWithKeyedOperator<>(
-                                new MarketReducer(Duration.ofMinutes(10)),
+                                new MarketReducer(Duration.ofMinutes(10), HOT_MARKETS),
                                 List.of(MarketReducer.QUERIES)),
                         MarketInput::marketId,
                         null,
                         Types.STRING)) {
-            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
-            rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
-            harness.setStateBackend(rocksDb);
+            harness.setStateBackend(backend.create());
             harness.open();
             long[] seq = new long[MARKETS];
             Random random = new Random(7);
@@ -116,19 +153,50 @@ public final class ReducerHotPathBenchmark {
                 }
             }
             harness.getOutput().clear();
+            // drained by poll: the harness's queue counts its size and clears in linear time
+            Queue<Object> output = harness.getOutput();
             long emitted = 0;
             long start = THREADS.getCurrentThreadCpuTime();
             for (int i = 0; i < UPDATES; i++) {
                 int m = random.nextInt(MARKETS);
                 update(harness, m, ++seq[m], random);
-                if (i % 1_000 == 999) {
-                    emitted += harness.getOutput().size();
-                    harness.getOutput().clear();
+                while (output.poll() != null) {
+                    emitted++;
                 }
             }
             double seconds = (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
-            out[0] = emitted + harness.getOutput().size();
+            out[0] = emitted;
             return UPDATES / seconds;
+        }
+    }
+
+    /** The two state backends the job offers ({@code state.backend.type}). */
+    private enum Backend {
+        HEAP,
+        ROCKSDB;
+
+        static Backend[] parse(String names) {
+            return Arrays.stream(names.split(","))
+                    .map(name -> Backend.valueOf(name.trim().toUpperCase(Locale.ROOT)))
+                    .toArray(Backend[]::new);
+        }
+
+        StateBackend create() {
+            if (this == HEAP) {
+                return new HashMapStateBackend();
+            }
+            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
+            rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
+            // the memtable size and background threads of flink-conf/config.yaml
+            Configuration settings = new Configuration();
+            settings.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, MemorySize.parse("2mb"));
+            settings.set(RocksDBConfigurableOptions.MAX_BACKGROUND_THREADS, 8);
+            return rocksDb.configure(settings, ReducerHotPathBenchmark.class.getClassLoader());
+        }
+
+        @Override
+        public String toString() {
+            return this == HEAP ? "heap" : "RocksDB";
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.OddsOptions;
 import com.marketcast.odds.catalog.CatalogRows;
 import com.marketcast.odds.catalog.EventRow;
 import com.marketcast.odds.catalog.MarketCatalog;
@@ -842,6 +843,7 @@ class MarketReducerTest {
 
     private static final long MINUTE = MarketQuery.MINUTE_MS;
     private static final Duration CLOSED_TTL = Duration.ofMinutes(10);
+    private static final int HOT_MARKETS = OddsOptions.HOT_MARKETS.defaultValue();
 
     private void query(QueryCommand command) throws Exception {
         harness.processElement2(command, command.ts);
@@ -911,7 +913,8 @@ class MarketReducerTest {
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
                         new CoBroadcastWithKeyedOperator<>(
-                                new MarketReducer(CLOSED_TTL), List.of(MarketReducer.QUERIES)),
+                                new MarketReducer(CLOSED_TTL, HOT_MARKETS),
+                                List.of(MarketReducer.QUERIES)),
                         MarketInput::marketId,
                         null,
                         Types.STRING);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marketcast.connectors.redis.RedisWrite;
+import com.marketcast.odds.OddsOptions;
 import com.marketcast.odds.catalog.CatalogRows;
 import com.marketcast.odds.catalog.EventRow;
 import com.marketcast.odds.catalog.MarketCatalog;
@@ -40,7 +41,8 @@ class QueryBroadcastTest {
     void setUp() throws Exception {
         harness =
                 ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                        new MarketReducer(Duration.ofMinutes(10)),
+                        new MarketReducer(
+                                Duration.ofMinutes(10), OddsOptions.HOT_MARKETS.defaultValue()),
                         MarketInput::marketId,
                         Types.STRING,
                         MarketReducer.QUERIES);
