@@ -85,6 +85,12 @@ final class BenchmarkOptions {
      */
     Map<String, String> flink = new LinkedHashMap<>();
 
+    /**
+     * Job options over the benchmark's, from {@code --job key=value} (repeatable): e.g. {@code
+     * hot-markets=0}. The job checks them at start-up like any option.
+     */
+    Map<String, String> job = new LinkedHashMap<>();
+
     /** {@code --smoke}: a few seconds in all; checks that the harness works, not its speed. */
     static BenchmarkOptions smoke() {
         BenchmarkOptions o = new BenchmarkOptions();
@@ -144,7 +150,8 @@ final class BenchmarkOptions {
                     case "state-backends" -> o.stateBackends = backends(value);
                     case "state-rate" -> o.stateRate = positive(Double.parseDouble(value));
                     case "state-measure" -> o.stateMeasure = TimeUtils.parseDuration(value);
-                    case "flink" -> flinkOption(o.flink, value);
+                    case "flink" -> keyValue(o.flink, value, "a Flink option");
+                    case "job" -> keyValue(o.job, value, "a job option");
                     default -> throw new IllegalArgumentException("unknown option");
                 }
             } catch (RuntimeException e) {
@@ -155,10 +162,10 @@ final class BenchmarkOptions {
         return o;
     }
 
-    private static void flinkOption(Map<String, String> options, String value) {
+    private static void keyValue(Map<String, String> options, String value, String what) {
         int equals = value.indexOf('=');
         if (equals <= 0 || equals == value.length() - 1) {
-            throw new IllegalArgumentException("must be key=value, a Flink option");
+            throw new IllegalArgumentException("must be key=value, " + what);
         }
         options.put(value.substring(0, equals).trim(), value.substring(equals + 1).trim());
     }

@@ -69,7 +69,9 @@ final class JobUnderTest implements AutoCloseable {
      * in place of the job. {@code flink} holds further Flink options ({@code --flink key=value}),
      * applied before the scenario's own settings, which win where both set one (the state backend,
      * the checkpoint directory, the buffer timeout). One the scenario leaves alone applies as
-     * given: {@code state.changelog.enabled=true} puts the changelog under any job scenario.
+     * given: {@code state.changelog.enabled=true} puts the changelog under any job scenario. {@code
+     * job} holds further job options ({@code --job key=value}, e.g. {@code hot-markets=0}), applied
+     * over the benchmark's own.
      */
     record Scenario(
             String name,
@@ -79,7 +81,8 @@ final class JobUnderTest implements AutoCloseable {
             Reducer reducer,
             Duration bufferTimeout,
             Duration redisFlushInterval,
-            Map<String, String> flink) {
+            Map<String, String> flink,
+            Map<String, String> job) {
 
         /** A B3 variant: its subscriptions come from the workload, not from commands. */
         boolean handWritten() {
@@ -172,6 +175,7 @@ final class JobUnderTest implements AutoCloseable {
         if (scenario.redisFlushInterval() != null) {
             options.put("redis-flush-interval", scenario.redisFlushInterval().toMillis() + "ms");
         }
+        options.putAll(scenario.job());
         OddsSettings settings = OddsSettings.fromMap(options);
         if (scenario.reducer() == Reducer.HAND_WRITTEN) {
             cluster = null;

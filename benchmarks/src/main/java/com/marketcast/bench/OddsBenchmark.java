@@ -170,17 +170,23 @@ public final class OddsBenchmark {
                 reducer,
                 options.bufferTimeout,
                 options.redisFlushInterval,
-                options.flink);
+                options.flink,
+                options.job);
     }
 
-    /** ", buffer timeout 1 ms, Redis flush 1 ms" where the scenario sets them. */
+    /**
+     * ", buffer timeout 1 ms, Redis flush 1 ms, Flink {...}, job {...}" where the scenario sets
+     * them.
+     */
     private static String latencySettings(JobUnderTest.Scenario scenario) {
         return (scenario.bufferTimeout() == null
                         ? ""
                         : ", buffer timeout " + scenario.bufferTimeout().toMillis() + " ms")
                 + (scenario.redisFlushInterval() == null
                         ? ""
-                        : ", Redis flush " + scenario.redisFlushInterval().toMillis() + " ms");
+                        : ", Redis flush " + scenario.redisFlushInterval().toMillis() + " ms")
+                + (scenario.flink().isEmpty() ? "" : ", Flink " + scenario.flink())
+                + (scenario.job().isEmpty() ? "" : ", job " + scenario.job());
     }
 
     /** The sweep over the rates, then the latency at shares of the highest rate sustained. */

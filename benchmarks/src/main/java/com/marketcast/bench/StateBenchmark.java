@@ -103,7 +103,8 @@ final class StateBenchmark {
                         JobUnderTest.Reducer.ODDS_JOB,
                         options.bufferTimeout,
                         options.redisFlushInterval,
-                        options.flink);
+                        options.flink,
+                        options.job);
         try (JobUnderTest stack =
                 new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
             long start = System.nanoTime();

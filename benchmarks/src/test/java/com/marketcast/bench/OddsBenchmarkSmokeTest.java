@@ -114,17 +114,24 @@ class OddsBenchmarkSmokeTest {
     }
 
     @Test
-    void flinkOptionsAccumulateInOrder() {
+    void flinkAndJobOptionsAccumulateInOrder() {
         BenchmarkOptions options =
                 BenchmarkOptions.parse(
                         new String[] {
                             "--flink", "state.backend.rocksdb.writebuffer.size=8mb",
+                            "--job", "hot-markets=0",
                             "--flink", "execution.checkpointing.interval = 5s"
                         });
         assertThat(options.flink)
                 .containsExactly(
                         Map.entry("state.backend.rocksdb.writebuffer.size", "8mb"),
                         Map.entry("execution.checkpointing.interval", "5s"));
+        assertThat(options.job).containsExactly(Map.entry("hot-markets", "0"));
+        assertThat(
+                        org.assertj.core.api.Assertions.catchThrowable(
+                                () -> BenchmarkOptions.parse(new String[] {"--job", "=1"})))
+                .hasMessageContaining("Option 'job'")
+                .hasMessageContaining("a job option");
     }
 
     @Test
