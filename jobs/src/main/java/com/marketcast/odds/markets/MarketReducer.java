@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
@@ -41,9 +40,10 @@ import org.apache.flink.util.Collector;
  * nothing can fall between them.
  *
  * <p>Hot path: an update reads the subscriber map once, writes each distinct message once per odds
- * format, and publishes those bytes to every channel. Unthrottled subscriptions are not written per
- * update. Throttled ones are merged on one processing-time timer per market; status changes go out
- * at once.
+ * format, and publishes those bytes to every channel. The hot markets' state and subscribers are
+ * read from heap caches in front of the keyed state ({@link CachedMarketState}, {@link
+ * CachedSubscribers}). Unthrottled subscriptions are not written per update. Throttled ones are
+ * merged on one processing-time timer per market; status changes go out at once.
  *
  * <p><b>Query subscriptions.</b> The channel registry broadcasts every query change ({@link
  * QueryCommand}) to all subtasks; the broadcast state {@link #QUERIES} holds the live queries, the
@@ -114,11 +114,18 @@ public class MarketReducer
             new MapStateDescriptor<>(
                     "query-subscriptions", Types.STRING, TypeInformation.of(QueryCommand.class));
 
+    /**
+     * The subscriptions kept on the heap ({@link CachedSubscribers}), per hot market on average:
+     * twice the workload's mean fan-out, so the hot markets' lists fit and one of thousands of
+     * channels does not push them all out.
+     */
+    static final int SUBSCRIPTIONS_PER_HOT_MARKET = 16;
+
     private static final String CHANNEL_PREFIX = "stream:";
     private static final String MIRROR_PREFIX = "market:";
 
     private transient CachedMarketState market;
-    private transient MapState<String, Subscription> subscribers;
+    private transient CachedSubscribers subscribers;
     private transient ValueState<Long> throttleTimer;
     private transient ValueState<Long> boundaryTimer;
     private transient ValueState<Long> boundaryDue;
@@ -151,7 +158,9 @@ public class MarketReducer
 
     /**
      * @param closedMarketTtl how long a closed market is kept before all its state is released
-     * @param hotMarkets how many markets' states to keep on the heap ({@link CachedMarketState})
+     * @param hotMarkets how many markets' states to keep on the heap ({@link CachedMarketState}),
+     *     and {@link #SUBSCRIPTIONS_PER_HOT_MARKET} times as many subscriptions ({@link
+     *     CachedSubscribers})
      */
     public MarketReducer(Duration closedMarketTtl, int hotMarkets) {
         this.closedMarketTtlMs = closedMarketTtl.toMillis();
@@ -161,7 +170,10 @@ public class MarketReducer
     @Override
     public void open(Configuration parameters) {
         market = new CachedMarketState(getRuntimeContext().getState(MARKET), hotMarkets);
-        subscribers = getRuntimeContext().getMapState(SUBSCRIBERS);
+        subscribers =
+                new CachedSubscribers(
+                        getRuntimeContext().getMapState(SUBSCRIBERS),
+                        hotMarkets * SUBSCRIPTIONS_PER_HOT_MARKET);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
         boundaryDue = getRuntimeContext().getState(BOUNDARY_DUE);
@@ -307,7 +319,7 @@ public class MarketReducer
         byte[][] latestDelta = new byte[OddsFormat.count()][];
         List<Map.Entry<String, Subscription>> sentThrottled = null;
         long nextDeferred = Long.MAX_VALUE;
-        for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
+        for (Map.Entry<String, Subscription> entry : subscribers.entries(state.marketId)) {
             Subscription sub = entry.getValue();
             if (!sub.streaming) {
                 continue;
@@ -332,7 +344,7 @@ public class MarketReducer
                 nextDeferred = Math.min(nextDeferred, sub.nextSendAt);
             }
         }
-        putAll(sentThrottled);
+        putAll(state.marketId, sentThrottled);
         if (nextDeferred != Long.MAX_VALUE) {
             scheduleThrottle(nextDeferred, ctx.timerService());
         }
@@ -391,7 +403,7 @@ public class MarketReducer
             throws Exception {
         List<Map.Entry<String, Subscription>> sent = null;
         long nextDeferred = Long.MAX_VALUE;
-        for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
+        for (Map.Entry<String, Subscription> entry : subscribers.entries(state.marketId)) {
             Subscription sub = entry.getValue();
             if (!sub.streaming || !sub.throttled() || sub.sentVersion >= state.version) {
                 continue;
@@ -408,7 +420,7 @@ public class MarketReducer
                 nextDeferred = Math.min(nextDeferred, sub.nextSendAt);
             }
         }
-        putAll(sent);
+        putAll(state.marketId, sent);
         if (nextDeferred != Long.MAX_VALUE) {
             scheduleThrottle(nextDeferred, ctx.timerService());
         }
@@ -474,7 +486,7 @@ public class MarketReducer
         if (startNow && state != null) {
             snapshot(work.channelId, sub, state, work.ts, now, out);
         }
-        subscribers.put(work.channelId, sub);
+        subscribers.put(work.marketId, work.channelId, sub);
     }
 
     private void begin(MarketWork work, MarketState state, long now, Collector<RedisWrite> out)
@@ -496,7 +508,7 @@ public class MarketReducer
                 snapshot(work.channelId, sub, state, work.ts, now, out);
             }
         } // else: pending, the first data starts it with a snapshot
-        subscribers.put(work.channelId, sub);
+        subscribers.put(work.marketId, work.channelId, sub);
     }
 
     /**
@@ -518,10 +530,10 @@ public class MarketReducer
         }
         if (reason == RemovalReason.UNSUBSCRIBED && sub.heldByQuery()) {
             sub.listed = false;
-            subscribers.put(work.channelId, sub);
+            subscribers.put(work.marketId, work.channelId, sub);
             return;
         }
-        subscribers.remove(work.channelId);
+        subscribers.remove(work.marketId, work.channelId);
         if (reason != null && sub.streaming) {
             removed(work.channelId, work.marketId, state, reason, out);
         }
@@ -608,7 +620,7 @@ public class MarketReducer
                 if (sub.streaming && current) {
                     snapshot(query.channelId, sub, state, query.ts, now, out);
                 }
-                subscribers.put(query.channelId, sub);
+                subscribers.put(state.marketId, query.channelId, sub);
             }
         } else if (matches) {
             boolean holds = contains(sub.queries, query.queryId);
@@ -621,7 +633,7 @@ public class MarketReducer
                 snapshot(query.channelId, sub, state, query.ts, now, out);
             }
             if (!holds || newView) {
-                subscribers.put(query.channelId, sub);
+                subscribers.put(state.marketId, query.channelId, sub);
             }
         } else if (contains(sub.queries, query.queryId)) {
             sub.queries = without(sub.queries, query.queryId);
@@ -673,7 +685,7 @@ public class MarketReducer
         if (state.epochRun == run) {
             snapshot(command.channelId, sub, state, command.ts, now, out);
         }
-        subscribers.put(command.channelId, sub);
+        subscribers.put(state.marketId, command.channelId, sub);
     }
 
     /**
@@ -690,10 +702,10 @@ public class MarketReducer
             Collector<RedisWrite> out)
             throws Exception {
         if (sub.held()) {
-            subscribers.put(channel, sub);
+            subscribers.put(state.marketId, channel, sub);
             return;
         }
-        subscribers.remove(channel);
+        subscribers.remove(state.marketId, channel);
         if (reason != null && sub.streaming) {
             removed(channel, state.marketId, state, reason, out);
         }
@@ -733,7 +745,7 @@ public class MarketReducer
 
         List<Map.Entry<String, Subscription>> changed = null;
         List<Map.Entry<String, Subscription>> leaving = null;
-        for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
+        for (Map.Entry<String, Subscription> entry : subscribers.entries(state.marketId)) {
             Subscription sub = entry.getValue();
             String[] holding = sorted(matching.remove(entry.getKey()));
             if (Arrays.equals(sub.heldByQuery() ? sub.queries : null, holding)) {
@@ -746,10 +758,10 @@ public class MarketReducer
                 leaving = add(leaving, entry);
             }
         }
-        putAll(changed);
+        putAll(state.marketId, changed);
         if (leaving != null) {
             for (Map.Entry<String, Subscription> entry : leaving) {
-                subscribers.remove(entry.getKey());
+                subscribers.remove(state.marketId, entry.getKey());
                 if (entry.getValue().streaming) {
                     removed(
                             entry.getKey(),
@@ -768,7 +780,7 @@ public class MarketReducer
             if (sub.streaming) {
                 snapshot(join.getKey(), sub, state, ts, now, out);
             }
-            subscribers.put(join.getKey(), sub);
+            subscribers.put(state.marketId, join.getKey(), sub);
         }
         scheduleBoundary(nextBoundary(state, now, queries), ctx.timerService());
     }
@@ -890,7 +902,7 @@ public class MarketReducer
             throws Exception {
         byte[][] snapshotBytes = new byte[OddsFormat.count()][];
         List<Map.Entry<String, Subscription>> throttled = null;
-        for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
+        for (Map.Entry<String, Subscription> entry : subscribers.entries(state.marketId)) {
             Subscription sub = entry.getValue();
             if (!sub.streaming) {
                 continue;
@@ -906,7 +918,7 @@ public class MarketReducer
                 throttled = add(throttled, entry);
             }
         }
-        putAll(throttled);
+        putAll(state.marketId, throttled);
     }
 
     private void snapshot(
@@ -935,12 +947,12 @@ public class MarketReducer
     /** A closed market leaves every channel, and its subscriptions are released. */
     private void closeAll(MarketState state, TimerService timers, Collector<RedisWrite> out)
             throws Exception {
-        for (Map.Entry<String, Subscription> entry : subscribers.entries()) {
+        for (Map.Entry<String, Subscription> entry : subscribers.entries(state.marketId)) {
             if (entry.getValue().streaming) {
                 removed(entry.getKey(), state.marketId, state, RemovalReason.CLOSED, out);
             }
         }
-        subscribers.clear();
+        subscribers.clear(state.marketId);
         clearThrottle(timers);
     }
 
@@ -1029,7 +1041,7 @@ public class MarketReducer
             }
         }
         market.clear(state.marketId);
-        subscribers.clear();
+        subscribers.clear(state.marketId);
         throttleTimer.clear();
         boundaryTimer.clear();
         boundaryDue.clear();
@@ -1044,10 +1056,11 @@ public class MarketReducer
         return result;
     }
 
-    private void putAll(List<Map.Entry<String, Subscription>> entries) throws Exception {
+    private void putAll(String marketId, List<Map.Entry<String, Subscription>> entries)
+            throws Exception {
         if (entries != null) {
             for (Map.Entry<String, Subscription> entry : entries) {
-                subscribers.put(entry.getKey(), entry.getValue());
+                subscribers.put(marketId, entry.getKey(), entry.getValue());
             }
         }
     }

@@ -37,6 +37,26 @@ public final class SubscriptionSerializer extends FieldSerializer<Subscription> 
         return new Subscription();
     }
 
+    /**
+     * Field by field instead of through the bytes: {@link CachedSubscribers} copies every
+     * subscription it hands out. The query ids are never changed in place, so they are shared.
+     */
+    @Override
+    public Subscription copy(Subscription from) {
+        if (from == null) {
+            return null;
+        }
+        Subscription s = new Subscription();
+        s.oddsFormat = from.oddsFormat;
+        s.throttleMs = from.throttleMs;
+        s.streaming = from.streaming;
+        s.sentVersion = from.sentVersion;
+        s.nextSendAt = from.nextSendAt;
+        s.listed = from.listed;
+        s.queries = from.queries;
+        return s;
+    }
+
     @Override
     public void serialize(Subscription s, DataOutputView out) throws IOException {
         boolean throttled = s.throttleMs != 0 || s.sentVersion != 0 || s.nextSendAt != 0;

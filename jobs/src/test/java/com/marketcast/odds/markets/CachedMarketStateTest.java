@@ -2,45 +2,13 @@ package com.marketcast.odds.markets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.marketcast.connectors.redis.RedisWrite;
-import com.marketcast.odds.catalog.CatalogRows;
-import com.marketcast.odds.catalog.MarketCatalog;
-import com.marketcast.odds.channels.MarketWork;
-import com.marketcast.odds.channels.QueryCommand;
-import com.marketcast.odds.channels.WorkType;
-import com.marketcast.odds.model.MarketQuery;
-import com.marketcast.odds.model.MarketStatus;
-import com.marketcast.odds.model.MarketUpdate;
-import com.marketcast.odds.model.OddsFormat;
-import com.marketcast.odds.model.SelectionPrice;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
+/** The heap cache of market states on its own; {@link HotMarketsTest} runs it in the reducer. */
 class CachedMarketStateTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Ten steps of the script: closed markets are released while it runs. */
-    private static final Duration CLOSED_TTL = Duration.ofSeconds(1);
-
-    // ---------------------------------------------------------------- the cache on its own
-
     @Test
     void aStateWrittenIsReadFromTheHeapAndAnEvictedOneFromTheKeyedState() throws Exception {
         CountingState stored = new CountingState();
@@ -93,139 +61,6 @@ class CachedMarketStateTest {
         assertThat(none.value("m1").version).isEqualTo(2);
         assertThat(none.value("m1").version).isEqualTo(2);
         assertThat(stored.reads).isEqualTo(3); // the read after the clear and these two
-    }
-
-    // ---------------------------------------------------------------- in the reducer
-
-    /**
-     * One scripted run of price updates, suspensions, closures and releases, catalog changes,
-     * subscriptions (throttled ones too), streaming queries and a restore must give exactly the
-     * same writes with the cache off, holding one market (every other read misses) and holding all
-     * of them.
-     */
-    @ParameterizedTest(name = "rocksDb={0}")
-    @ValueSource(booleans = {false, true})
-    void theCacheChangesNothingTheSubscribersSee(boolean rocksDb) throws Exception {
-        List<String> withoutCache = run(rocksDb, 0);
-        assertThat(withoutCache)
-                .anyMatch(w -> w.contains("\"type\":\"snapshot\""))
-                .anyMatch(w -> w.contains("\"type\":\"delta\""))
-                .anyMatch(w -> w.contains("\"type\":\"current\""))
-                .anyMatch(w -> w.contains("\"type\":\"removed\""))
-                .anyMatch(w -> w.contains("SUSPENDED"))
-                .anyMatch(w -> w.startsWith("DEL market:")); // a closed market released
-        assertThat(run(rocksDb, 1)).containsExactlyElementsOf(withoutCache);
-        assertThat(run(rocksDb, 4096)).containsExactlyElementsOf(withoutCache);
-    }
-
-    /** Every write of the script, with epochs numbered in order of appearance (they are clocks). */
-    private static List<String> run(boolean rocksDb, int hotMarkets) throws Exception {
-        Random random = new Random(42);
-        List<String> writes = new ArrayList<>();
-        Map<Long, Integer> epochs = new HashMap<>();
-        long[] seq = new long[5];
-        var harness = harness(rocksDb, hotMarkets, null);
-        for (int step = 0; step < 600; step++) {
-            if (step == 300) {
-                OperatorSubtaskState checkpoint = harness.snapshot(1, step);
-                harness.close();
-                harness = harness(rocksDb, hotMarkets, checkpoint);
-            }
-            harness.setProcessingTime(step * 100L);
-            String market = "m" + random.nextInt(seq.length);
-            String channel = "c" + random.nextInt(4);
-            int op = random.nextInt(20);
-            if (op < 11) {
-                harness.processElement1(
-                        MarketInput.of(update(market, ++seq[market.charAt(1) - '0'], random)),
-                        step);
-            } else if (op < 13) {
-                MarketCatalog catalog =
-                        MarketCatalog.of(
-                                CatalogRows.market(
-                                        market, "e1", MarketStatus.OPEN, "Home " + step, "Draw"),
-                                CatalogRows.event("e1", "Arsenal v Chelsea"),
-                                step);
-                harness.processElement1(MarketInput.of(catalog), step);
-            } else if (op < 19) {
-                WorkType type = WorkType.values()[random.nextInt(WorkType.values().length)];
-                MarketWork work = MarketWork.of(type, market, channel, step);
-                work.oddsFormat = OddsFormat.values()[random.nextInt(OddsFormat.count())];
-                work.throttleMs = random.nextBoolean() ? 0 : 250;
-                work.streaming = random.nextBoolean();
-                work.since =
-                        type == WorkType.BEGIN && random.nextBoolean() ? (Long) (long) step : null;
-                harness.processElement1(MarketInput.of(work), step);
-            } else {
-                QueryCommand add = QueryCommand.of(QueryCommand.Type.ADD, "q" + step, "q", step);
-                add.query = new MarketQuery();
-                add.query.eventId = "e1";
-                add.oddsFormat = OddsFormat.DECIMAL;
-                add.streaming = true;
-                harness.processElement2(add, step);
-            }
-            for (RedisWrite write : harness.extractOutputValues()) {
-                writes.add(describe(write, epochs));
-            }
-            harness.getOutput().clear();
-        }
-        harness.close();
-        return writes;
-    }
-
-    private static KeyedTwoInputStreamOperatorTestHarness<
-                    String, MarketInput, QueryCommand, RedisWrite>
-            harness(boolean rocksDb, int hotMarkets, OperatorSubtaskState restoreFrom)
-                    throws Exception {
-        var harness =
-                new KeyedTwoInputStreamOperatorTestHarness<
-                        String, MarketInput, QueryCommand, RedisWrite>(
-                        new CoBroadcastWithKeyedOperator<>(
-                                new MarketReducer(CLOSED_TTL, hotMarkets),
-                                List.of(MarketReducer.QUERIES)),
-                        MarketInput::marketId,
-                        null,
-                        Types.STRING);
-        if (rocksDb) {
-            harness.setStateBackend(new EmbeddedRocksDBStateBackend());
-        }
-        if (restoreFrom != null) {
-            harness.initializeState(restoreFrom);
-        }
-        harness.open();
-        return harness;
-    }
-
-    private static MarketUpdate update(String market, long seq, Random random) {
-        MarketUpdate update = new MarketUpdate();
-        update.marketId = market;
-        update.eventId = "e1";
-        update.seq = seq;
-        update.recordTime = seq;
-        int roll = random.nextInt(40);
-        update.status =
-                roll < 4
-                        ? MarketStatus.SUSPENDED
-                        : roll < 8 ? MarketStatus.OPEN : roll == 8 ? MarketStatus.CLOSED : null;
-        update.selections =
-                new SelectionPrice[] {
-                    new SelectionPrice("home", (150 + random.nextInt(50)) / 100.0),
-                    new SelectionPrice("away", (250 + random.nextInt(50)) / 100.0)
-                };
-        return update;
-    }
-
-    private static String describe(RedisWrite write, Map<Long, Integer> epochs) throws Exception {
-        String target = write.command + " " + new String(write.key, StandardCharsets.UTF_8);
-        if (write.value == null) {
-            return target;
-        }
-        JsonNode value = JSON.readTree(write.value);
-        if (value.has("epoch")) {
-            long epoch = value.get("epoch").asLong();
-            ((ObjectNode) value).put("epoch", epochs.computeIfAbsent(epoch, e -> epochs.size()));
-        }
-        return target + " " + value;
     }
 
     private static MarketState state(String marketId, long version) {

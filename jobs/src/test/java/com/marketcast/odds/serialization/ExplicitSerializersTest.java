@@ -102,6 +102,14 @@ class ExplicitSerializersTest {
         assertThat(copy.selections[0]).isNotSameAs(state.selections[0]);
     }
 
+    @Test
+    void subscriptionCopiesKeepEveryField() {
+        Subscription subscription = populated(Subscription.class, 1);
+        Subscription copy = SubscriptionSerializer.INSTANCE.copy(subscription);
+        assertThat(copy).isNotSameAs(subscription);
+        assertThat(copy).usingRecursiveComparison().isEqualTo(subscription);
+    }
+
     private static <T> void assertRoundTrip(Class<T> type, T value) throws Exception {
         TypeSerializer<T> serializer = serializerOf(type);
         DataOutputSerializer out = new DataOutputSerializer(64);

@@ -1,0 +1,103 @@
+package com.marketcast.odds.markets;
+
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+
+/**
+ * The reducer's {@link MarketReducer#SUBSCRIBERS} state, with the subscriptions of the markets read
+ * last kept on the heap in front of it, so an update of a hot market does not open a RocksDB
+ * iterator over its subscribers.
+ *
+ * <p>Like {@link CachedMarketState}: writes go through to the keyed state and drop the market's
+ * cached list (it is read again as the keyed state iterates it, in the same order); the cache is
+ * transient; reads and the cache hold copies, never the instances of the keyed state or the
+ * caller's. Point reads ({@link #get}, {@link #isEmpty}) go to the keyed state. Every method takes
+ * the current key, the market: the broadcast side writes here inside {@code applyToKeyedState} too.
+ */
+final class CachedSubscribers {
+    private final MapState<String, Subscription> stored;
+    private final int capacity;
+    private final LinkedHashMap<String, List<Map.Entry<String, Subscription>>> recent =
+            new LinkedHashMap<>(16, 0.75f, true);
+
+    /** How many subscriptions {@link #recent} holds, over all its markets. */
+    private int held;
+
+    /**
+     * @param stored the subscriptions of the current key
+     * @param capacity how many subscriptions to keep, over all markets; 0 keeps none
+     */
+    CachedSubscribers(MapState<String, Subscription> stored, int capacity) {
+        this.stored = stored;
+        this.capacity = capacity;
+    }
+
+    /** The market's subscriptions as copies, in the keyed state's order. */
+    List<Map.Entry<String, Subscription>> entries(String marketId) throws Exception {
+        List<Map.Entry<String, Subscription>> cached = recent.get(marketId);
+        if (cached == null) {
+            cached = copies(stored.entries());
+            remember(marketId, cached);
+        }
+        return copies(cached);
+    }
+
+    Subscription get(String channelId) throws Exception {
+        return stored.get(channelId);
+    }
+
+    boolean isEmpty() throws Exception {
+        return stored.isEmpty();
+    }
+
+    void put(String marketId, String channelId, Subscription subscription) throws Exception {
+        stored.put(channelId, subscription);
+        forget(marketId);
+    }
+
+    void remove(String marketId, String channelId) throws Exception {
+        stored.remove(channelId);
+        forget(marketId);
+    }
+
+    void clear(String marketId) {
+        stored.clear();
+        forget(marketId);
+    }
+
+    private void remember(String marketId, List<Map.Entry<String, Subscription>> entries) {
+        if (entries.size() > capacity) {
+            return; // more than the whole cache: stays in the keyed state only
+        }
+        recent.put(marketId, entries);
+        held += entries.size();
+        var eldest = recent.entrySet().iterator();
+        while (held > capacity) {
+            held -= eldest.next().getValue().size();
+            eldest.remove();
+        }
+    }
+
+    private void forget(String marketId) {
+        List<Map.Entry<String, Subscription>> dropped = recent.remove(marketId);
+        if (dropped != null) {
+            held -= dropped.size();
+        }
+    }
+
+    private static List<Map.Entry<String, Subscription>> copies(
+            Iterable<Map.Entry<String, Subscription>> entries) {
+        List<Map.Entry<String, Subscription>> copies = new ArrayList<>();
+        for (Map.Entry<String, Subscription> entry : entries) {
+            copies.add(
+                    new SimpleEntry<>(
+                            entry.getKey(),
+                            SubscriptionSerializer.INSTANCE.copy(entry.getValue())));
+        }
+        return copies;
+    }
+}

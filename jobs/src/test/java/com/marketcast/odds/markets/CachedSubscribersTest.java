@@ -1,0 +1,154 @@
+package com.marketcast.odds.markets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+import org.junit.jupiter.api.Test;
+
+/** The heap cache of subscriptions on its own; {@link HotMarketsTest} runs it in the reducer. */
+class CachedSubscribersTest {
+    private final CountingMapState stored = new CountingMapState();
+
+    @Test
+    void aMarketReadTwiceIsIteratedOnceAndAWriteDropsIt() throws Exception {
+        CachedSubscribers cache = new CachedSubscribers(stored, 16);
+        put(cache, "m1", "c1", "c2");
+        assertThat(channels(cache.entries("m1"))).containsExactly("c1", "c2");
+        assertThat(channels(cache.entries("m1"))).containsExactly("c1", "c2");
+        assertThat(stored.iterations).isEqualTo(1);
+
+        stored.key = "m1";
+        cache.put("m1", "c3", new Subscription());
+        assertThat(channels(cache.entries("m1"))).containsExactly("c1", "c2", "c3");
+        cache.remove("m1", "c1");
+        assertThat(channels(cache.entries("m1"))).containsExactly("c2", "c3");
+        cache.clear("m1");
+        assertThat(cache.entries("m1")).isEmpty();
+        assertThat(stored.iterations).isEqualTo(4);
+    }
+
+    @Test
+    void theCapacityCountsSubscriptionsAndTheMarketReadLeastRecentlyGoesFirst() throws Exception {
+        CachedSubscribers cache = new CachedSubscribers(stored, 4);
+        put(cache, "m1", "c1", "c2");
+        put(cache, "m2", "c1", "c2");
+        put(cache, "m3", "c1", "c2", "c3", "c4", "c5"); // more than the whole cache
+        read(cache, "m1", "m2", "m1", "m3", "m3");
+        assertThat(stored.iterations).isEqualTo(4); // m1, m2 once; m3 each time
+
+        put(cache, "m4", "c1");
+        read(cache, "m4"); // 5 held: m2, read least recently, goes
+        assertThat(stored.iterations).isEqualTo(5);
+        read(cache, "m1", "m4");
+        assertThat(stored.iterations).isEqualTo(5);
+        read(cache, "m2");
+        assertThat(stored.iterations).isEqualTo(6);
+    }
+
+    @Test
+    void callersGetCopiesAndNoCapacityMeansEveryReadIterates() throws Exception {
+        CachedSubscribers cache = new CachedSubscribers(stored, 16);
+        put(cache, "m1", "c1");
+        stored.key = "m1";
+        cache.entries("m1").get(0).getValue().sentVersion = 7; // changed, not written
+        assertThat(cache.entries("m1").get(0).getValue().sentVersion).isZero();
+        assertThat(stored.get("c1").sentVersion).isZero();
+
+        CachedSubscribers none = new CachedSubscribers(stored, 0);
+        none.entries("m1");
+        none.entries("m1");
+        assertThat(stored.iterations).isEqualTo(3);
+    }
+
+    private void put(CachedSubscribers cache, String market, String... channels) throws Exception {
+        stored.key = market;
+        for (String channel : channels) {
+            cache.put(market, channel, new Subscription());
+        }
+    }
+
+    private void read(CachedSubscribers cache, String... markets) throws Exception {
+        for (String market : markets) {
+            stored.key = market;
+            cache.entries(market);
+        }
+    }
+
+    private static List<String> channels(List<Map.Entry<String, Subscription>> entries) {
+        return entries.stream().map(Map.Entry::getKey).toList();
+    }
+
+    /** A keyed map state of a test-set current key that counts its iterations. */
+    private static final class CountingMapState implements MapState<String, Subscription> {
+        final Map<String, Map<String, Subscription>> maps = new HashMap<>();
+        String key;
+        int iterations;
+
+        private Map<String, Subscription> map() {
+            return maps.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        }
+
+        @Override
+        public Subscription get(String channel) {
+            return SubscriptionSerializer.INSTANCE.copy(map().get(channel));
+        }
+
+        @Override
+        public void put(String channel, Subscription value) {
+            map().put(channel, SubscriptionSerializer.INSTANCE.copy(value));
+        }
+
+        @Override
+        public void putAll(Map<String, Subscription> values) {
+            values.forEach(this::put);
+        }
+
+        @Override
+        public void remove(String channel) {
+            map().remove(channel);
+        }
+
+        @Override
+        public boolean contains(String channel) {
+            return map().containsKey(channel);
+        }
+
+        @Override
+        public Iterable<Map.Entry<String, Subscription>> entries() {
+            iterations++;
+            return Map.copyOf(map()).entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .toList();
+        }
+
+        @Override
+        public Iterable<String> keys() {
+            return map().keySet();
+        }
+
+        @Override
+        public Iterable<Subscription> values() {
+            return map().values();
+        }
+
+        @Override
+        public Iterator<Map.Entry<String, Subscription>> iterator() {
+            return entries().iterator();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return map().isEmpty();
+        }
+
+        @Override
+        public void clear() {
+            map().clear();
+        }
+    }
+}
