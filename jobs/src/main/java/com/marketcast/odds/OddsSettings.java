@@ -42,6 +42,12 @@ public final class OddsSettings implements Serializable {
     private final Duration channelTtl;
     private final Duration closedMarketTtl;
     private final int hotMarkets;
+
+    /**
+     * A million markets' states and 16 million subscriptions: far more than a heap cache is for.
+     */
+    private static final int MAX_HOT_MARKETS = 1 << 20;
+
     private final String updatesTopic;
     private final String commandsTopic;
     private final String deadLettersTopic;
@@ -99,7 +105,10 @@ public final class OddsSettings implements Serializable {
                 closedMarketTtl.toMillis() >= 1000,
                 OddsOptions.CLOSED_MARKET_TTL,
                 "must be at least 1s");
-        require(hotMarkets >= 0, OddsOptions.HOT_MARKETS, "must be 0 or more");
+        require(
+                hotMarkets >= 0 && hotMarkets <= MAX_HOT_MARKETS,
+                OddsOptions.HOT_MARKETS,
+                "must be between 0 and " + MAX_HOT_MARKETS + ", got " + hotMarkets);
         require(maxRecordBytes >= 1024, OddsOptions.MAX_RECORD_BYTES, "must be at least 1024");
         require(redisBatchSize > 0, OddsOptions.REDIS_BATCH_SIZE, "must be positive");
         require(

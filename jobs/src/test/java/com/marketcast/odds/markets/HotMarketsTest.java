@@ -50,16 +50,16 @@ class HotMarketsTest {
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void theCachesChangeNothingTheSubscribersSee(boolean rocksDb) throws Exception {
-        List<String> withoutCache = run(rocksDb, 0);
-        assertThat(withoutCache)
+        List<String> withoutCaches = run(rocksDb, 0);
+        assertThat(withoutCaches)
                 .anyMatch(w -> w.contains("\"type\":\"snapshot\""))
                 .anyMatch(w -> w.contains("\"type\":\"delta\""))
                 .anyMatch(w -> w.contains("\"type\":\"current\""))
                 .anyMatch(w -> w.contains("\"type\":\"removed\""))
                 .anyMatch(w -> w.contains("SUSPENDED"))
                 .anyMatch(w -> w.startsWith("DEL market:")); // a closed market released
-        assertThat(run(rocksDb, 1)).containsExactlyElementsOf(withoutCache);
-        assertThat(run(rocksDb, 4096)).containsExactlyElementsOf(withoutCache);
+        assertThat(run(rocksDb, 1)).containsExactlyElementsOf(withoutCaches);
+        assertThat(run(rocksDb, 4096)).containsExactlyElementsOf(withoutCaches);
     }
 
     /** Every write of the script, with epochs numbered in order of appearance (they are clocks). */
@@ -98,7 +98,7 @@ class HotMarketsTest {
                 work.throttleMs = random.nextBoolean() ? 0 : 250;
                 work.streaming = random.nextBoolean();
                 work.since =
-                        type == WorkType.BEGIN && random.nextBoolean() ? (Long) (long) step : null;
+                        type == WorkType.BEGIN && random.nextBoolean() ? Long.valueOf(step) : null;
                 harness.processElement1(MarketInput.of(work), step);
             } else {
                 QueryCommand add = QueryCommand.of(QueryCommand.Type.ADD, "q" + step, "q", step);
