@@ -26,6 +26,11 @@ public final class OddsSettings implements Serializable {
     /** Options that may be given without a value, meaning true. */
     private static final Set<String> FLAGS = Set.of(OddsOptions.NO_CATALOG.key());
 
+    /**
+     * A million markets' states and 16 million subscriptions: far more than a heap cache is for.
+     */
+    private static final int MAX_HOT_MARKETS = 1 << 20;
+
     private final String bootstrapServers;
     private final String redisUri;
     private final boolean catalogEnabled;
@@ -42,11 +47,6 @@ public final class OddsSettings implements Serializable {
     private final Duration channelTtl;
     private final Duration closedMarketTtl;
     private final int hotMarkets;
-
-    /**
-     * A million markets' states and 16 million subscriptions: far more than a heap cache is for.
-     */
-    private static final int MAX_HOT_MARKETS = 1 << 20;
 
     private final String updatesTopic;
     private final String commandsTopic;

@@ -16,13 +16,14 @@ import org.apache.flink.api.common.state.ValueState;
  *
  * <p>Writes go through to the keyed state, so a cached state is always the stored one; the cache is
  * transient and starts empty after every restore or rescale. The reducer's broadcast side reads the
- * keyed state directly and never writes it. Reads and writes copy (a field-wise copy, far cheaper
+ * keyed state directly and never writes it. Hits and writes copy (a field-wise copy, far cheaper
  * than a get): the caller gets a state it may change as it would one read from RocksDB, and the
  * cache never shares an instance with the heap backend, whose asynchronous snapshots rely on the
  * states they hold not being changed in place.
  */
 final class CachedMarketState {
     private final ValueState<MarketState> stored;
+    private final int capacity;
     private final Map<String, MarketState> recent;
 
     /**
@@ -31,6 +32,7 @@ final class CachedMarketState {
      */
     CachedMarketState(ValueState<MarketState> stored, int capacity) {
         this.stored = stored;
+        this.capacity = capacity;
         this.recent =
                 new LinkedHashMap<>(16, 0.75f, true) {
                     @Override
@@ -40,23 +42,29 @@ final class CachedMarketState {
                 };
     }
 
-    /** The state of {@code marketId}, the current key, as a copy; null while it has none. */
+    /**
+     * The state of {@code marketId}, the current key; null while it has none. A hit is a copy of
+     * the cached state; a miss is what the keyed state returns, as without the cache, and the cache
+     * keeps a copy of it.
+     */
     MarketState value(String marketId) throws IOException {
         MarketState cached = recent.get(marketId);
-        if (cached == null) {
-            cached = stored.value();
-            if (cached == null) {
-                return null;
-            }
-            recent.put(marketId, MarketStateSerializer.INSTANCE.copy(cached));
+        if (cached != null) {
+            return MarketStateSerializer.INSTANCE.copy(cached);
         }
-        return MarketStateSerializer.INSTANCE.copy(cached);
+        MarketState state = stored.value();
+        if (state != null && capacity > 0) {
+            recent.put(marketId, MarketStateSerializer.INSTANCE.copy(state));
+        }
+        return state;
     }
 
     /** Writes the state of the current key (its {@code marketId}). */
     void update(MarketState state) throws IOException {
         stored.update(state);
-        recent.put(state.marketId, MarketStateSerializer.INSTANCE.copy(state));
+        if (capacity > 0) {
+            recent.put(state.marketId, MarketStateSerializer.INSTANCE.copy(state));
+        }
     }
 
     /** Removes the state of {@code marketId}, the current key. */

@@ -14,9 +14,10 @@ import org.apache.flink.api.common.state.MapState;
  *
  * <p>Like {@link CachedMarketState}: writes go through to the keyed state and drop the market's
  * cached list (it is read again as the keyed state iterates it, in the same order); the cache is
- * transient; reads and the cache hold copies, never the instances of the keyed state or the
- * caller's. Point reads ({@link #get}, {@link #isEmpty}) go to the keyed state. Every method takes
- * the current key, the market: the broadcast side writes here inside {@code applyToKeyedState} too.
+ * transient; hits are copies and the cache holds its own, never the instances of the keyed state or
+ * the caller's. Point reads ({@link #get}, {@link #isEmpty}) go to the keyed state. Every method
+ * takes the current key, the market: the broadcast side writes here inside {@code
+ * applyToKeyedState} too.
  */
 final class CachedSubscribers {
     private final MapState<String, Subscription> stored;
@@ -36,14 +37,24 @@ final class CachedSubscribers {
         this.capacity = capacity;
     }
 
-    /** The market's subscriptions as copies, in the keyed state's order. */
-    List<Map.Entry<String, Subscription>> entries(String marketId) throws Exception {
+    /**
+     * The market's subscriptions, in the keyed state's order. A hit is a copy of the cached list; a
+     * miss is what the keyed state returns, as without the cache, and the cache keeps a copy of it.
+     */
+    Iterable<Map.Entry<String, Subscription>> entries(String marketId) throws Exception {
         List<Map.Entry<String, Subscription>> cached = recent.get(marketId);
-        if (cached == null) {
-            cached = copies(stored.entries());
-            remember(marketId, cached);
+        if (cached != null) {
+            return copies(cached);
         }
-        return copies(cached);
+        if (capacity == 0) {
+            return stored.entries();
+        }
+        List<Map.Entry<String, Subscription>> read = new ArrayList<>();
+        for (Map.Entry<String, Subscription> entry : stored.entries()) {
+            read.add(new SimpleEntry<>(entry.getKey(), entry.getValue()));
+        }
+        remember(marketId, read);
+        return read;
     }
 
     Subscription get(String channelId) throws Exception {
@@ -73,7 +84,7 @@ final class CachedSubscribers {
         if (entries.size() > capacity) {
             return; // more than the whole cache: stays in the keyed state only
         }
-        recent.put(marketId, entries);
+        recent.put(marketId, copies(entries));
         held += entries.size();
         var eldest = recent.entrySet().iterator();
         while (held > capacity) {

@@ -2,6 +2,7 @@ package com.marketcast.odds.markets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -51,18 +52,26 @@ class CachedSubscribersTest {
     }
 
     @Test
-    void callersGetCopiesAndNoCapacityMeansEveryReadIterates() throws Exception {
+    void hitsAreCopiesTheCacheKeepsItsOwnAndNoCapacityMeansEveryReadIterates() throws Exception {
         CachedSubscribers cache = new CachedSubscribers(stored, 16);
         put(cache, "m1", "c1");
         stored.key = "m1";
-        cache.entries("m1").get(0).getValue().sentVersion = 7; // changed, not written
-        assertThat(cache.entries("m1").get(0).getValue().sentVersion).isZero();
-        assertThat(stored.get("c1").sentVersion).isZero();
+        // a miss hands out what the keyed state gave (as without the cache): changed, not written
+        first(cache.entries("m1")).sentVersion = 7;
+        assertThat(first(cache.entries("m1")).sentVersion).isZero(); // the cache kept its own
+        first(cache.entries("m1")).sentVersion = 8; // a hit: a copy, changed, not written
+        assertThat(first(cache.entries("m1")).sentVersion).isZero();
+        assertThat(stored.get("c1").sentVersion).isEqualTo(7); // the hit reached nothing stored
+        assertThat(stored.iterations).isEqualTo(1);
 
         CachedSubscribers none = new CachedSubscribers(stored, 0);
         none.entries("m1");
         none.entries("m1");
         assertThat(stored.iterations).isEqualTo(3);
+    }
+
+    private static Subscription first(Iterable<Map.Entry<String, Subscription>> entries) {
+        return entries.iterator().next().getValue();
     }
 
     private void put(CachedSubscribers cache, String market, String... channels) throws Exception {
@@ -79,8 +88,10 @@ class CachedSubscribersTest {
         }
     }
 
-    private static List<String> channels(List<Map.Entry<String, Subscription>> entries) {
-        return entries.stream().map(Map.Entry::getKey).toList();
+    private static List<String> channels(Iterable<Map.Entry<String, Subscription>> entries) {
+        List<String> channels = new ArrayList<>();
+        entries.forEach(entry -> channels.add(entry.getKey()));
+        return channels;
     }
 
     /** A keyed map state of a test-set current key that counts its iterations. */
