@@ -14,7 +14,7 @@ import com.marketcast.odds.ingest.MarketUpdateParser;
 import com.marketcast.odds.ingest.ParseRecords;
 import com.marketcast.odds.ingest.RawRecord;
 import com.marketcast.odds.markets.MarketInput;
-import com.marketcast.odds.markets.MarketReducer;
+import com.marketcast.odds.markets.MarketReducerOperator;
 import com.marketcast.odds.model.Command;
 import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.serialization.ChannelIdSerializer;
@@ -22,7 +22,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -85,8 +84,8 @@ public final class OddsPipeline {
                         .uid(Descriptors.CHANNEL_REGISTRY)
                         .name(Descriptors.CHANNEL_REGISTRY);
         // A query's markets are only known where the markets are: every reducer subtask gets it.
-        BroadcastStream<QueryCommand> queries =
-                work.getSideOutput(Descriptors.QUERY_COMMANDS).broadcast(MarketReducer.QUERIES);
+        DataStream<QueryCommand> queries =
+                work.getSideOutput(Descriptors.QUERY_COMMANDS).broadcast();
 
         DataStream<MarketInput> inputs =
                 updates.map(MarketInput::of)
@@ -126,10 +125,12 @@ public final class OddsPipeline {
 
         inputs.keyBy(MarketInput::marketId)
                 .connect(queries)
-                .process(new MarketReducer(settings.closedMarketTtl(), settings.hotMarkets()))
-                .returns(RedisWrite.class)
+                .transform(
+                        Descriptors.MARKET_REDUCER,
+                        TypeInformation.of(RedisWrite.class),
+                        new MarketReducerOperator(
+                                settings.closedMarketTtl(), settings.hotMarkets()))
                 .uid(Descriptors.MARKET_REDUCER)
-                .name(Descriptors.MARKET_REDUCER)
                 .sinkTo(redisSink)
                 .uid(Descriptors.REDIS_SINK)
                 .name(Descriptors.REDIS_SINK);

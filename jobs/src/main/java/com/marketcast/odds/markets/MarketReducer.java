@@ -29,6 +29,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -42,8 +43,10 @@ import org.apache.flink.util.Collector;
  * <p>Hot path: an update reads the subscriber map once, writes each distinct message once per odds
  * format, and publishes those bytes to every channel. The hot markets' state and subscribers are
  * read from heap caches in front of the keyed state ({@link CachedMarketState}, {@link
- * CachedSubscribers}). Unthrottled subscriptions are not written per update. Throttled ones are
- * merged on one processing-time timer per market; status changes go out at once.
+ * CachedSubscribers}); their states are written back only before each checkpoint or when pushed
+ * out, which is why the reducer runs in its own {@link MarketReducerOperator}. Unthrottled
+ * subscriptions are not written per update. Throttled ones are merged on one processing-time timer
+ * per market; status changes go out at once.
  *
  * <p><b>Query subscriptions.</b> The channel registry broadcasts every query change ({@link
  * QueryCommand}) to all subtasks; the broadcast state {@link #QUERIES} holds the live queries, the
@@ -71,9 +74,11 @@ import org.apache.flink.util.Collector;
  *
  * <p>The broadcast-side scans iterate the {@link #MARKET} state and never write it (the heap
  * backend iterates its live table): they read the market and write only subscriptions and the
- * boundary markers. So a market the scan finds in an older epoch (not yet touched since a restore)
- * cannot move to the new epoch there; a joining streaming channel then gets its snapshot with the
- * market's first touch, which re-snapshots every streaming channel in the new epoch anyway.
+ * boundary markers. The hot markets' states are written back before each scan, so it visits every
+ * market with its latest state. So a market the scan finds in an older epoch (not yet touched since
+ * a restore) cannot move to the new epoch there; a joining streaming channel then gets its snapshot
+ * with the market's first touch, which re-snapshots every streaming channel in the new epoch
+ * anyway.
  */
 public class MarketReducer
         extends KeyedBroadcastProcessFunction<String, MarketInput, QueryCommand, RedisWrite> {
@@ -124,6 +129,7 @@ public class MarketReducer
     private static final String CHANNEL_PREFIX = "stream:";
     private static final String MIRROR_PREFIX = "market:";
 
+    private transient KeyContext keys;
     private transient CachedMarketState market;
     private transient CachedSubscribers subscribers;
     private transient ValueState<Long> throttleTimer;
@@ -167,9 +173,24 @@ public class MarketReducer
         this.hotMarkets = hotMarkets;
     }
 
+    /** Set by {@link MarketReducerOperator}, which runs the reducer, before it opens it. */
+    void useKeyContext(KeyContext keys) {
+        this.keys = keys;
+    }
+
+    /** Writes the hot markets' changed states back to {@link #MARKET}. */
+    void writeBack() throws Exception {
+        market.writeBack();
+    }
+
     @Override
     public void open(Configuration parameters) {
-        market = new CachedMarketState(getRuntimeContext().getState(MARKET), hotMarkets);
+        if (keys == null) {
+            throw new IllegalStateException(
+                    "MarketReducer runs in a MarketReducerOperator: it writes the hot markets'"
+                            + " states back under their own keys");
+        }
+        market = new CachedMarketState(getRuntimeContext().getState(MARKET), keys, hotMarkets);
         subscribers =
                 new CachedSubscribers(
                         getRuntimeContext().getMapState(SUBSCRIBERS),
@@ -554,6 +575,7 @@ public class MarketReducer
             QueryCommand command, Context ctx, Collector<RedisWrite> out) throws Exception {
         BroadcastState<String, QueryCommand> queries = ctx.getBroadcastState(QUERIES);
         long now = ctx.currentProcessingTime();
+        market.writeBack(); // the scans below visit the markets the keyed state holds
         switch (command.type) {
             case ADD:
                 QueryCommand added = command.copy();

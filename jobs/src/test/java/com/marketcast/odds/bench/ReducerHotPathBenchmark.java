@@ -10,7 +10,7 @@ import com.marketcast.odds.channels.MarketWork;
 import com.marketcast.odds.channels.QueryCommand;
 import com.marketcast.odds.channels.WorkType;
 import com.marketcast.odds.markets.MarketInput;
-import com.marketcast.odds.markets.MarketReducer;
+import com.marketcast.odds.markets.MarketReducerOperator;
 import com.marketcast.odds.model.MarketUpdate;
 import com.marketcast.odds.model.OddsFormat;
 import com.marketcast.odds.model.SelectionPrice;
@@ -18,7 +18,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Queue;
 import java.util.Random;
@@ -34,22 +33,22 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
  * The market reducer's hot path alone, on the heap and the RocksDB backend in turn through Flink's
  * operator test harness: feed updates of five prices to catalogued markets with subscribers, one
  * thread, no Kafka or Redis (the shape of {@code bin/bench}'s workload). Each update first crosses
- * the shuffle's record serializer (serialized, then deserialized), as in the job. For before/after
- * figures of changes to the reducer (BENCHMARKS.md); the end-to-end benchmark is {@code bin/bench}.
+ * the shuffle's record serializer (serialized, then deserialized), as in the job, and a checkpoint
+ * is taken every {@value #CHECKPOINT_EVERY} updates. For before/after figures of changes to the
+ * reducer (BENCHMARKS.md); the end-to-end benchmark is {@code bin/bench}.
  *
  * <p>Rates are per second of the thread's own CPU time, so other processes competing for the cores
  * slow the run down but barely move the figure. Three repetitions warm the JIT up first.
  *
  * <p>Both backends alternate and the ratio heap ÷ RocksDB is taken per repetition; {@code
  * -Dbackends=rocksdb} (or {@code heap}) runs one alone, for a profiler; {@code -Dhot-markets=0}
- * turns the reducer's heap cache of market states off.
+ * turns the reducer's heap caches off.
  *
  * <p>Run: {@code mvn -B -q -pl jobs test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=com.marketcast.odds.bench.ReducerHotPathBenchmark}
@@ -60,6 +59,12 @@ public final class ReducerHotPathBenchmark {
     private static final int MARKETS = 2_000;
     private static final int FAN_OUT = 8;
     private static final int UPDATES = 100_000;
+
+    /**
+     * A checkpoint per this many updates, as the job's 10 s interval at 5,000 updates/s per
+     * subtask: the reducer writes its hot markets' changed states back on each.
+     */
+    private static final int CHECKPOINT_EVERY = 50_000;
 
     /** The reducer's {@code hot-markets}: {@code -Dhot-markets=0} measures it without the cache. */
     private static final int HOT_MARKETS =
@@ -127,9 +132,7 @@ public final class ReducerHotPathBenchmark {
         try (var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
-                        new CoBroadcastWithKeyedOperator<>(
-                                new MarketReducer(Duration.ofMinutes(10), HOT_MARKETS),
-                                List.of(MarketReducer.QUERIES)),
+                        new MarketReducerOperator(Duration.ofMinutes(10), HOT_MARKETS),
                         MarketInput::marketId,
                         null,
                         Types.STRING)) {
@@ -157,11 +160,14 @@ public final class ReducerHotPathBenchmark {
             Queue<Object> output = harness.getOutput();
             long emitted = 0;
             long start = THREADS.getCurrentThreadCpuTime();
-            for (int i = 0; i < UPDATES; i++) {
+            for (int i = 1; i <= UPDATES; i++) {
                 int m = random.nextInt(MARKETS);
                 update(harness, m, ++seq[m], random);
                 while (output.poll() != null) {
                     emitted++;
+                }
+                if (i % CHECKPOINT_EVERY == 0) {
+                    harness.snapshot(i / CHECKPOINT_EVERY, i);
                 }
             }
             double seconds = (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
@@ -185,9 +191,9 @@ public final class ReducerHotPathBenchmark {
             if (this == HEAP) {
                 return new HashMapStateBackend();
             }
-            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
+            EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend(true);
             rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
-            // the memtable size and background threads of flink-conf/config.yaml
+            // incremental, with the memtable size and background threads of flink-conf/config.yaml
             Configuration settings = new Configuration();
             settings.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, MemorySize.parse("2mb"));
             settings.set(RocksDBConfigurableOptions.MAX_BACKGROUND_THREADS, 8);

@@ -5,32 +5,78 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.operators.KeyContext;
 import org.junit.jupiter.api.Test;
 
-/** The heap cache of market states on its own; {@link HotMarketsTest} runs it in the reducer. */
+/**
+ * The heap cache of market states on its own, with a keyed state and current key of its own; {@link
+ * HotMarketsTest} runs it in the reducer on Flink's backends.
+ */
 class CachedMarketStateTest {
     @Test
     void aStateWrittenIsReadFromTheHeapAndAnEvictedOneFromTheKeyedState() throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, 1);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 1);
         stored.key = "m1";
         cache.update(state("m1", 1));
         assertThat(cache.value("m1").version).isEqualTo(1);
         assertThat(stored.reads).isZero();
+        assertThat(stored.values).isEmpty(); // not written yet
 
-        stored.key = "m2"; // another market's write evicts m1 (capacity 1)
+        stored.key = "m2"; // another market's write evicts m1 (capacity 1), which is written now
         cache.update(state("m2", 7));
+        assertThat(stored.values).containsOnlyKeys("m1");
+        assertThat(stored.values.get("m1").version).isEqualTo(1);
+        assertThat(stored.key).isEqualTo("m2"); // and the current key is m2 again
         stored.key = "m1";
         assertThat(cache.value("m1").version).isEqualTo(1);
         assertThat(stored.reads).isEqualTo(1);
         assertThat(cache.value("m1").version).isEqualTo(1); // and it is held again
         assertThat(stored.reads).isEqualTo(1);
+        assertThat(stored.values).containsOnlyKeys("m1", "m2"); // m2, changed, was pushed out
+        assertThat(stored.values.get("m2").version).isEqualTo(7);
+    }
+
+    @Test
+    void changesReachTheKeyedStateOnWriteBackOnceEach() throws Exception {
+        CountingState stored = new CountingState();
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16);
+        for (int version = 1; version <= 3; version++) {
+            stored.key = "m1";
+            cache.update(state("m1", version));
+            stored.key = "m2";
+            cache.update(state("m2", 10 + version));
+        }
+        stored.key = "m3";
+        cache.value("m3"); // read only: nothing to write
+        assertThat(stored.values).isEmpty();
+        assertThat(cache.changedCount()).isEqualTo(2);
+
+        cache.writeBack();
+        assertThat(stored.writes).isEqualTo(2);
+        assertThat(stored.values.get("m1").version).isEqualTo(3);
+        assertThat(stored.values.get("m2").version).isEqualTo(13);
+        assertThat(stored.key).isEqualTo("m3");
+        cache.writeBack();
+        assertThat(stored.writes).isEqualTo(2);
+
+        stored.key = "m1";
+        cache.update(state("m1", 4));
+        stored.key = "m4";
+        cache.value("m4");
+        for (int m = 5; m < 30; m++) { // m1 is pushed out and written on the way
+            stored.key = "m" + m;
+            cache.value(stored.key);
+        }
+        cache.writeBack();
+        assertThat(stored.writes).isEqualTo(3);
+        assertThat(stored.values.get("m1").version).isEqualTo(4);
     }
 
     @Test
     void callersGetCopiesAndTheCacheKeepsItsOwn() throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, 16);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16);
         stored.key = "m1";
         MarketState written = state("m1", 1);
         cache.update(written);
@@ -46,18 +92,20 @@ class CachedMarketStateTest {
     }
 
     @Test
-    void aClearedStateIsGoneFromBothAndNoCapacityMeansEveryReadGoesToTheKeyedState()
+    void aClearedStateIsGoneFromBothAndNoCapacityMeansEveryReadAndWriteGoesToTheKeyedState()
             throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, 16);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16);
         stored.key = "m1";
         cache.update(state("m1", 1));
         cache.clear("m1");
         assertThat(cache.value("m1")).isNull();
+        cache.writeBack(); // the cleared change is not written after all
         assertThat(stored.values).isEmpty();
 
-        CachedMarketState none = new CachedMarketState(stored, 0);
+        CachedMarketState none = new CachedMarketState(stored, stored, 0);
         none.update(state("m1", 2));
+        assertThat(stored.writes).isEqualTo(1); // written through at once
         assertThat(none.value("m1").version).isEqualTo(2);
         assertThat(none.value("m1").version).isEqualTo(2);
         assertThat(stored.reads).isEqualTo(3); // the read after the clear and these two
@@ -70,11 +118,12 @@ class CachedMarketStateTest {
         return state;
     }
 
-    /** A keyed value state of a test-set current key that counts its reads. */
-    private static final class CountingState implements ValueState<MarketState> {
+    /** A keyed value state and its current key, counting its reads and writes. */
+    private static final class CountingState implements ValueState<MarketState>, KeyContext {
         final Map<String, MarketState> values = new HashMap<>();
         String key;
         int reads;
+        int writes;
 
         @Override
         public MarketState value() {
@@ -84,7 +133,18 @@ class CachedMarketStateTest {
 
         @Override
         public void update(MarketState value) {
+            writes++;
             values.put(key, MarketStateSerializer.INSTANCE.copy(value));
+        }
+
+        @Override
+        public void setCurrentKey(Object key) {
+            this.key = (String) key;
+        }
+
+        @Override
+        public Object getCurrentKey() {
+            return key;
         }
 
         @Override

@@ -36,7 +36,6 @@ import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +48,9 @@ class MarketReducerTest {
 
     private KeyedTwoInputStreamOperatorTestHarness<String, MarketInput, QueryCommand, RedisWrite>
             harness;
+
+    /** The ids of the snapshots {@link #storedEntries()} takes. */
+    private long checkpoints = 100;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -197,13 +199,13 @@ class MarketReducerTest {
     void releasingEveryChannelOfAPendingMarketLeavesNoStateAndNoTimer() throws Exception {
         work(subscribe("c1", OddsFormat.DECIMAL, 500, true));
         work(subscribe("c2", OddsFormat.DECIMAL, 0, false));
-        assertThat(harness.numKeyedStateEntries()).isGreaterThan(0);
+        assertThat(storedEntries()).isGreaterThan(0);
 
         work(MarketWork.of(WorkType.DISCONNECT, "m1", "c1", 1));
         work(MarketWork.of(WorkType.EXPIRE, "m1", "c2", 1));
 
         assertThat(drain()).isEmpty(); // c2 never streamed
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(storedEntries()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
@@ -219,7 +221,7 @@ class MarketReducerTest {
 
         assertThat(onlyMessage("c1").get("reason").asText()).isEqualTo("EXPIRED");
         assertThat(harness.numProcessingTimeTimers()).isZero();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1); // the market's own data only
+        assertThat(storedEntries()).isEqualTo(1); // the market's own data only
     }
 
     @Test
@@ -241,7 +243,7 @@ class MarketReducerTest {
         work(subscribe("c3", OddsFormat.DECIMAL, 0, true));
         assertThat(onlyMessage("c3").get("reason").asText()).isEqualTo("CLOSED");
         // the market's data and its release timer
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(storedEntries()).isEqualTo(2);
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
     }
 
@@ -258,13 +260,13 @@ class MarketReducerTest {
         assertThat(messagesTo("c2", drain())).hasSize(1);
         harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis() - 1);
         assertThat(drain()).isEmpty();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(storedEntries()).isEqualTo(2);
 
         harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis());
         assertThat(drain())
                 .extracting(MarketReducerTest::describe)
                 .containsExactly("DEL market:m1");
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(storedEntries()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
 
         // forgotten: a subscriber waits for its data as for any unknown market, which starts afresh
@@ -288,7 +290,7 @@ class MarketReducerTest {
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(1); // closed by the catalog
         catalog(CatalogRows.market("m1", "e1", MarketStatus.OPEN, "Arsenal"), 20);
         assertThat(harness.numProcessingTimeTimers()).isZero();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(storedEntries()).isEqualTo(1);
 
         harness.setProcessingTime(1_000 + CLOSED_TTL.toMillis());
         drain();
@@ -318,7 +320,7 @@ class MarketReducerTest {
         assertThat(drain())
                 .extracting(MarketReducerTest::describe)
                 .containsExactly("DEL market:m1");
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(storedEntries()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
 
         // the trader reopens it: a catalog row starts the forgotten market afresh
@@ -351,7 +353,7 @@ class MarketReducerTest {
         assertThat(drain())
                 .extracting(MarketReducerTest::describe)
                 .containsExactly("DEL market:m1");
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(storedEntries()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
@@ -401,7 +403,7 @@ class MarketReducerTest {
             assertThat(out)
                     .extracting(MarketReducerTest::describe)
                     .containsExactly("DEL market:m1");
-            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(storedEntries()).isZero();
             assertThat(harness.numProcessingTimeTimers()).isZero();
         }
     }
@@ -570,7 +572,7 @@ class MarketReducerTest {
         JsonNode removed = onlyMessage("c1");
         assertThat(removed.get("type").asText()).isEqualTo("removed");
         assertThat(removed.get("reason").asText()).isEqualTo("CLOSED");
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2); // data and release timer
+        assertThat(storedEntries()).isEqualTo(2); // data and release timer
     }
 
     // ---------------------------------------------------------------- query subscriptions
@@ -637,7 +639,7 @@ class MarketReducerTest {
 
         update("m1", 1, null, "home", 2.0);
         assertThat(messagesTo("c1", drain())).isEmpty();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(3); // m1's data; m2's data and c1
+        assertThat(storedEntries()).isEqualTo(3); // m1's data; m2's data and c1
     }
 
     @Test
@@ -682,7 +684,7 @@ class MarketReducerTest {
         JsonNode removed = onlyMessage("c1");
         assertThat(removed.get("type").asText()).isEqualTo("removed");
         assertThat(removed.get("reason").asText()).isEqualTo("UNSUBSCRIBED");
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(storedEntries()).isEqualTo(1);
     }
 
     @Test
@@ -727,7 +729,7 @@ class MarketReducerTest {
         assertThat(m1Left.get("marketId").asText()).isEqualTo("m1");
         assertThat(m1Left.get("reason").asText()).isEqualTo("QUERY_MISMATCH");
         assertThat(harness.numProcessingTimeTimers()).isZero();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(storedEntries()).isEqualTo(2);
     }
 
     @Test
@@ -767,7 +769,7 @@ class MarketReducerTest {
         JsonNode removed = onlyMessage("c1");
         assertThat(removed.get("type").asText()).isEqualTo("removed");
         assertThat(removed.get("reason").asText()).isEqualTo("EXPIRED");
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(storedEntries()).isEqualTo(1);
     }
 
     @Test
@@ -792,13 +794,13 @@ class MarketReducerTest {
         query(remove("c1", "q1", null));
 
         assertThat(drain()).isEmpty();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2); // the two markets' data
+        assertThat(storedEntries()).isEqualTo(2); // the two markets' data
         // the broadcast side could not delete m2's boundary timer: it fires as a no-op
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
         harness.setProcessingTime(now + 10 * MINUTE + 1);
         assertThat(drain()).isEmpty();
         assertThat(harness.numProcessingTimeTimers()).isZero();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(storedEntries()).isEqualTo(2);
     }
 
     @Test
@@ -912,9 +914,7 @@ class MarketReducerTest {
         var h =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
-                        new CoBroadcastWithKeyedOperator<>(
-                                new MarketReducer(CLOSED_TTL, HOT_MARKETS),
-                                List.of(MarketReducer.QUERIES)),
+                        new MarketReducerOperator(CLOSED_TTL, HOT_MARKETS),
                         MarketInput::marketId,
                         null,
                         Types.STRING);
@@ -964,6 +964,15 @@ class MarketReducerTest {
         work.throttleMs = throttleMs;
         work.streaming = streaming;
         return work;
+    }
+
+    /**
+     * The keyed state's entries as a checkpoint finds them: the snapshot writes the hot markets'
+     * changed states back first.
+     */
+    private int storedEntries() throws Exception {
+        harness.snapshot(++checkpoints, 0);
+        return harness.numKeyedStateEntries();
     }
 
     /** The subscription as the reducer's state holds it. */

@@ -20,16 +20,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The broadcast side of query subscriptions through Flink's own {@code
- * ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction}: a query evaluated once against
- * the markets the subtask holds, the broadcast state holding only the queries. (MarketReducerTest
- * covers the rest with the same operator, where it must also count keyed state and restore.)
+ * KeyedBroadcastOperatorTestHarness}: a query evaluated once against the markets the subtask holds
+ * (the markets' latest states, still on the heap when the query comes), the broadcast state holding
+ * only the queries. (MarketReducerTest covers the rest, where it must also count keyed state and
+ * restore.)
  */
 class QueryBroadcastTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,12 +40,15 @@ class QueryBroadcastTest {
     @BeforeEach
     void setUp() throws Exception {
         harness =
-                ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                        new MarketReducer(
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new MarketReducerOperator(
                                 Duration.ofMinutes(10), OddsOptions.HOT_MARKETS.defaultValue()),
                         MarketInput::marketId,
                         Types.STRING,
-                        MarketReducer.QUERIES);
+                        1,
+                        1,
+                        0);
+        harness.open();
     }
 
     @AfterEach
