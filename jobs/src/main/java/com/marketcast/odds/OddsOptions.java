@@ -104,7 +104,19 @@ public final class OddsOptions {
                             "How many markets' states each reducer subtask keeps on the heap in front of"
                                     + " its keyed state (the markets read last), with 16 times as many"
                                     + " subscriptions, so a hot market's update neither reads its state"
-                                    + " nor iterates its subscribers in RocksDB; 0 keeps none.");
+                                    + " nor iterates its subscribers in RocksDB, and its changed state waits"
+                                    + " there (hot-market-write-delay); 0 keeps none.");
+
+    public static final ConfigOption<Duration> HOT_MARKET_WRITE_DELAY =
+            ConfigOptions.key("hot-market-write-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "How long a hot market's changed state may wait on the heap before the reducer"
+                                    + " writes it to its keyed state: a market that changes faster is written"
+                                    + " once per delay instead of once per change. Each checkpoint writes"
+                                    + " what waits, so a longer delay means fewer writes and a longer"
+                                    + " checkpoint pause; 0 writes every change at once.");
 
     public static final ConfigOption<String> UPDATES_TOPIC =
             ConfigOptions.key("updates-topic")
@@ -174,6 +186,7 @@ public final class OddsOptions {
                     CHANNEL_TTL,
                     CLOSED_MARKET_TTL,
                     HOT_MARKETS,
+                    HOT_MARKET_WRITE_DELAY,
                     UPDATES_TOPIC,
                     COMMANDS_TOPIC,
                     DEAD_LETTERS_TOPIC,

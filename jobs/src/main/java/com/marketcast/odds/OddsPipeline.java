@@ -129,7 +129,9 @@ public final class OddsPipeline {
                         Descriptors.MARKET_REDUCER,
                         TypeInformation.of(RedisWrite.class),
                         new MarketReducerOperator(
-                                settings.closedMarketTtl(), settings.hotMarkets()))
+                                settings.closedMarketTtl(),
+                                settings.hotMarkets(),
+                                settings.hotMarketWriteDelay()))
                 .uid(Descriptors.MARKET_REDUCER)
                 .sinkTo(redisSink)
                 .uid(Descriptors.REDIS_SINK)

@@ -47,6 +47,7 @@ public final class OddsSettings implements Serializable {
     private final Duration channelTtl;
     private final Duration closedMarketTtl;
     private final int hotMarkets;
+    private final Duration hotMarketWriteDelay;
 
     private final String updatesTopic;
     private final String commandsTopic;
@@ -83,6 +84,7 @@ public final class OddsSettings implements Serializable {
         channelTtl = read(conf, OddsOptions.CHANNEL_TTL);
         closedMarketTtl = read(conf, OddsOptions.CLOSED_MARKET_TTL);
         hotMarkets = read(conf, OddsOptions.HOT_MARKETS);
+        hotMarketWriteDelay = read(conf, OddsOptions.HOT_MARKET_WRITE_DELAY);
         updatesTopic = nonBlank(conf, OddsOptions.UPDATES_TOPIC);
         commandsTopic = nonBlank(conf, OddsOptions.COMMANDS_TOPIC);
         deadLettersTopic = nonBlank(conf, OddsOptions.DEAD_LETTERS_TOPIC);
@@ -109,6 +111,10 @@ public final class OddsSettings implements Serializable {
                 hotMarkets >= 0 && hotMarkets <= MAX_HOT_MARKETS,
                 OddsOptions.HOT_MARKETS,
                 "must be between 0 and " + MAX_HOT_MARKETS + ", got " + hotMarkets);
+        require(
+                !hotMarketWriteDelay.isNegative(),
+                OddsOptions.HOT_MARKET_WRITE_DELAY,
+                "must not be negative, got " + hotMarketWriteDelay);
         require(maxRecordBytes >= 1024, OddsOptions.MAX_RECORD_BYTES, "must be at least 1024");
         require(redisBatchSize > 0, OddsOptions.REDIS_BATCH_SIZE, "must be positive");
         require(
@@ -266,6 +272,10 @@ public final class OddsSettings implements Serializable {
         return hotMarkets;
     }
 
+    public Duration hotMarketWriteDelay() {
+        return hotMarketWriteDelay;
+    }
+
     public String updatesTopic() {
         return updatesTopic;
     }
@@ -324,6 +334,8 @@ public final class OddsSettings implements Serializable {
                 + closedMarketTtl
                 + " hot-markets="
                 + hotMarkets
+                + " hot-market-write-delay="
+                + hotMarketWriteDelay
                 + " topics="
                 + updatesTopic
                 + ","

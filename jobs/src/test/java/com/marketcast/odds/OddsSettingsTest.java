@@ -32,13 +32,15 @@ class OddsSettingsTest {
                             "--redis", "redis://cache:6380",
                             "--parallelism", "4",
                             "--checkpoint-interval", "30s",
-                            "--channel-ttl", "2min"
+                            "--channel-ttl", "2min",
+                            "--hot-market-write-delay", "250ms"
                         });
         assertThat(settings.bootstrapServers()).isEqualTo("k1:9092,k2:9092");
         assertThat(settings.redisUri()).isEqualTo("redis://cache:6380");
         assertThat(settings.parallelism()).hasValue(4);
         assertThat(settings.checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.channelTtl()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(settings.hotMarketWriteDelay()).isEqualTo(Duration.ofMillis(250));
     }
 
     @ParameterizedTest
@@ -51,6 +53,7 @@ class OddsSettingsTest {
                 "--closed-market-ttl|10ms|Option 'closed-market-ttl' must be at least 1s",
                 "--hot-markets|-1|Option 'hot-markets' must be between 0 and 1048576, got -1",
                 "--hot-markets|2000000|Option 'hot-markets' must be between 0 and 1048576",
+                "--hot-market-write-delay|-1s|Option 'hot-market-write-delay'",
                 "--checkpoint-interval|-5s|Option 'checkpoint-interval'",
                 "--parallelism|0|Option 'parallelism' must be positive",
                 "--parallelism|two|Option 'parallelism' has an invalid value",

@@ -1,11 +1,9 @@
 package com.marketcast.odds.markets;
 
 import java.io.IOException;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.streaming.api.operators.KeyContext;
 
@@ -16,15 +14,23 @@ import org.apache.flink.streaming.api.operators.KeyContext;
  * <p>Why: on RocksDB every read of a market's state is a native get (the memtables, then the SST
  * files) and a decode of its strings, and every write a native put, RocksDB's flushes and its
  * compactions: most of the reducer's time per update (BENCHMARKS.md, "The market state on the heap
- * in front of RocksDB" and "Hot market states written back at checkpoints"). Updates are skewed:
- * the in-play markets take most of them, stay in a cache of a few thousand, and change many times
- * between two checkpoints.
+ * in front of RocksDB" and "Hot market states written back late"). Updates are skewed: the in-play
+ * markets take most of them, stay in a cache of a few thousand, and change many times between two
+ * checkpoints.
  *
- * <p>Writes stay on the heap, marked changed, until {@link #writeBack()}, which the reducer's
- * operator calls before every snapshot of the keyed state (so checkpoints, savepoints, restores and
- * rescaling see every change) and the reducer before every scan of the keyed state. A changed state
- * pushed out of the cache is written then. Each write back sets the keyed state's current key to
- * the market written and then back. The cache is transient and starts empty after every restore.
+ * <p>Writes stay on the heap, marked changed, until the first of:
+ *
+ * <ul>
+ *   <li>the write delay has passed since the first change not written yet (a later update writes it
+ *       back, as it is then: a market changing many times a second is written about once);
+ *   <li>the state is pushed out of the cache;
+ *   <li>{@link #writeBack()}, which the reducer's operator calls before every snapshot of the keyed
+ *       state (so checkpoints, savepoints, restores and rescaling see every change) and the reducer
+ *       before every scan of the keyed state.
+ * </ul>
+ *
+ * <p>Each write back sets the keyed state's current key to the market written and then back. The
+ * cache is transient and starts empty after every restore.
  *
  * <p>Hits and writes copy (a field-wise copy, far cheaper than a get): the caller gets a state it
  * may change as it would one read from RocksDB. A cached state is never changed in place, so the
@@ -37,18 +43,26 @@ final class CachedMarketState {
     private final int capacity;
     private final LinkedHashMap<String, MarketState> recent;
 
-    /** The markets whose cached state is newer than the stored one. */
-    private final Set<String> changed = new HashSet<>();
+    /**
+     * The markets whose cached state is newer than the stored one, with the time of the first
+     * change not written yet, in that order.
+     */
+    private final LinkedHashMap<String, Long> changed = new LinkedHashMap<>();
+
+    private final long writeDelayMs;
 
     /**
      * @param stored the market state of the current key
      * @param keys sets the current key of {@code stored} to write back other markets' states
      * @param capacity how many markets' states to keep; 0 keeps none and writes through
+     * @param writeDelayMs how long a change may wait on the heap before it is written back
      */
-    CachedMarketState(ValueState<MarketState> stored, KeyContext keys, int capacity) {
+    CachedMarketState(
+            ValueState<MarketState> stored, KeyContext keys, int capacity, long writeDelayMs) {
         this.stored = stored;
         this.keys = keys;
         this.capacity = capacity;
+        this.writeDelayMs = writeDelayMs;
         this.recent = new LinkedHashMap<>(16, 0.75f, true);
     }
 
@@ -69,14 +83,25 @@ final class CachedMarketState {
         return state;
     }
 
-    /** Sets the state of the current key (its {@code marketId}); the keyed state gets it later. */
-    void update(MarketState state) throws IOException {
+    /**
+     * Sets the state of the current key (its {@code marketId}) at processing time {@code now}; the
+     * keyed state gets it later. Writes back the changes older than the write delay.
+     */
+    void update(MarketState state, long now) throws IOException {
         if (capacity == 0) {
             stored.update(state);
             return;
         }
         keep(state.marketId, MarketStateSerializer.INSTANCE.copy(state));
-        changed.add(state.marketId);
+        changed.putIfAbsent(state.marketId, now);
+        // one at most per update: the writes never outnumber the updates, and a backlog left by a
+        // pause is written over the next updates instead of at once
+        Iterator<Map.Entry<String, Long>> oldest = changed.entrySet().iterator();
+        Map.Entry<String, Long> first = oldest.next();
+        if (first.getValue() <= now - writeDelayMs) {
+            oldest.remove();
+            writeAs(first.getKey(), recent.get(first.getKey()));
+        }
     }
 
     /** Removes the state of {@code marketId}, the current key, from both. */
@@ -92,7 +117,7 @@ final class CachedMarketState {
             return;
         }
         Object current = keys.getCurrentKey();
-        for (String marketId : changed) {
+        for (String marketId : changed.keySet()) {
             keys.setCurrentKey(marketId);
             stored.update(recent.get(marketId));
         }
@@ -113,12 +138,17 @@ final class CachedMarketState {
         Iterator<Map.Entry<String, MarketState>> eldest = recent.entrySet().iterator();
         Map.Entry<String, MarketState> evicted = eldest.next();
         eldest.remove();
-        if (changed.remove(evicted.getKey())) {
-            Object current = keys.getCurrentKey();
-            keys.setCurrentKey(evicted.getKey());
-            stored.update(evicted.getValue());
-            restore(current);
+        if (changed.remove(evicted.getKey()) != null) {
+            writeAs(evicted.getKey(), evicted.getValue());
         }
+    }
+
+    /** Writes {@code state} as {@code marketId}'s, then goes back to the current key. */
+    private void writeAs(String marketId, MarketState state) throws IOException {
+        Object current = keys.getCurrentKey();
+        keys.setCurrentKey(marketId);
+        stored.update(state);
+        restore(current);
     }
 
     /** Before the first record there is no current key to go back to. */

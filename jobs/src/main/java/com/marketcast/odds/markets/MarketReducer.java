@@ -43,10 +43,11 @@ import org.apache.flink.util.Collector;
  * <p>Hot path: an update reads the subscriber map once, writes each distinct message once per odds
  * format, and publishes those bytes to every channel. The hot markets' state and subscribers are
  * read from heap caches in front of the keyed state ({@link CachedMarketState}, {@link
- * CachedSubscribers}); their states are written back only before each checkpoint or when pushed
- * out, which is why the reducer runs in its own {@link MarketReducerOperator}. Unthrottled
- * subscriptions are not written per update. Throttled ones are merged on one processing-time timer
- * per market; status changes go out at once.
+ * CachedSubscribers}); a hot market's changed state is written back after a delay ({@code
+ * hot-market-write-delay}), before each checkpoint or when pushed out, which is why the reducer
+ * runs in its own {@link MarketReducerOperator}. Unthrottled subscriptions are not written per
+ * update. Throttled ones are merged on one processing-time timer per market; status changes go out
+ * at once.
  *
  * <p><b>Query subscriptions.</b> The channel registry broadcasts every query change ({@link
  * QueryCommand}) to all subtasks; the broadcast state {@link #QUERIES} holds the live queries, the
@@ -140,6 +141,7 @@ public class MarketReducer
 
     private final long closedMarketTtlMs;
     private final int hotMarkets;
+    private final long writeDelayMs;
 
     /**
      * Whether a query of the broadcast state has a time clause: derived from the broadcast state
@@ -167,10 +169,13 @@ public class MarketReducer
      * @param hotMarkets how many markets' states to keep on the heap ({@link CachedMarketState}),
      *     and {@link #SUBSCRIPTIONS_PER_HOT_MARKET} times as many subscriptions ({@link
      *     CachedSubscribers})
+     * @param writeDelay how long a hot market's change may wait on the heap before it is written to
+     *     {@link #MARKET} (checkpoints write back everything still waiting)
      */
-    public MarketReducer(Duration closedMarketTtl, int hotMarkets) {
+    public MarketReducer(Duration closedMarketTtl, int hotMarkets, Duration writeDelay) {
         this.closedMarketTtlMs = closedMarketTtl.toMillis();
         this.hotMarkets = hotMarkets;
+        this.writeDelayMs = writeDelay.toMillis();
     }
 
     /** Set by {@link MarketReducerOperator}, which runs the reducer, before it opens it. */
@@ -190,7 +195,9 @@ public class MarketReducer
                     "MarketReducer runs in a MarketReducerOperator: it writes the hot markets'"
                             + " states back under their own keys");
         }
-        market = new CachedMarketState(getRuntimeContext().getState(MARKET), keys, hotMarkets);
+        market =
+                new CachedMarketState(
+                        getRuntimeContext().getState(MARKET), keys, hotMarkets, writeDelayMs);
         subscribers =
                 new CachedSubscribers(
                         getRuntimeContext().getMapState(SUBSCRIBERS),
@@ -248,7 +255,7 @@ public class MarketReducer
         MarketStatus before = state.status;
         String eventBefore = state.eventId;
         boolean changed = state.applyFeed(update);
-        market.update(state);
+        market.update(state, now);
         if (changed) {
             updatesApplied.inc();
         }
@@ -279,7 +286,7 @@ public class MarketReducer
         boolean newEpoch = adoptEpoch(state) && !fresh;
         MarketStatus before = state.status;
         boolean changed = state.applyCatalog(catalog);
-        market.update(state);
+        market.update(state, now);
         if (changed) {
             catalogChanges.inc();
         }
@@ -406,7 +413,7 @@ public class MarketReducer
             return;
         }
         if (adoptEpoch(state)) {
-            market.update(state);
+            market.update(state, timestamp);
             resnapshot(state, state.updatedAt, timestamp, out);
         } else if (throttle) {
             flushThrottled(state, timestamp, ctx, out);
@@ -453,7 +460,7 @@ public class MarketReducer
             throws Exception {
         MarketState state = market.value(ctx.getCurrentKey());
         if (state != null && adoptEpoch(state)) {
-            market.update(state);
+            market.update(state, now);
             resnapshot(state, work.ts, now, out);
         }
         switch (work.type) {

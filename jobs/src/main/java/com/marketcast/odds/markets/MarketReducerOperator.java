@@ -20,9 +20,11 @@ public final class MarketReducerOperator
         extends CoBroadcastWithKeyedOperator<String, MarketInput, QueryCommand, RedisWrite> {
     private static final long serialVersionUID = 1L;
 
-    /** See {@link MarketReducer#MarketReducer(Duration, int)}. */
-    public MarketReducerOperator(Duration closedMarketTtl, int hotMarkets) {
-        super(new MarketReducer(closedMarketTtl, hotMarkets), List.of(MarketReducer.QUERIES));
+    /** See {@link MarketReducer#MarketReducer(Duration, int, Duration)}. */
+    public MarketReducerOperator(Duration closedMarketTtl, int hotMarkets, Duration writeDelay) {
+        super(
+                new MarketReducer(closedMarketTtl, hotMarkets, writeDelay),
+                List.of(MarketReducer.QUERIES));
     }
 
     @Override

@@ -34,21 +34,24 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * The market reducer's hot path alone, on the heap and the RocksDB backend in turn through Flink's
  * operator test harness: feed updates of five prices to catalogued markets with subscribers, one
  * thread, no Kafka or Redis (the shape of {@code bin/bench}'s workload). Each update first crosses
- * the shuffle's record serializer (serialized, then deserialized), as in the job, and a checkpoint
- * is taken every {@value #CHECKPOINT_EVERY} updates. For before/after figures of changes to the
- * reducer (BENCHMARKS.md); the end-to-end benchmark is {@code bin/bench}.
+ * the shuffle's record serializer (serialized, then deserialized), as in the job; the processing
+ * time moves as at 5,000 updates/s, and a checkpoint is taken every {@value #CHECKPOINT_EVERY}
+ * updates. For before/after figures of changes to the reducer (BENCHMARKS.md); the end-to-end
+ * benchmark is {@code bin/bench}.
  *
  * <p>Rates are per second of the thread's own CPU time, so other processes competing for the cores
  * slow the run down but barely move the figure. Three repetitions warm the JIT up first.
  *
  * <p>Both backends alternate and the ratio heap ÷ RocksDB is taken per repetition; {@code
  * -Dbackends=rocksdb} (or {@code heap}) runs one alone, for a profiler; {@code -Dhot-markets=0}
- * turns the reducer's heap caches off.
+ * turns the reducer's heap caches off, {@code -Dhot-market-write-delay=0} writes every change at
+ * once.
  *
  * <p>Run: {@code mvn -B -q -pl jobs test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=com.marketcast.odds.bench.ReducerHotPathBenchmark}
@@ -61,14 +64,28 @@ public final class ReducerHotPathBenchmark {
     private static final int UPDATES = 100_000;
 
     /**
-     * A checkpoint per this many updates, as the job's 10 s interval at 5,000 updates/s per
-     * subtask: the reducer writes its hot markets' changed states back on each.
+     * The processing time moves as at 5,000 updates/s per subtask (10,000/s in a job of two): the
+     * reducer writes a hot market's change back a second after it.
+     */
+    private static final int UPDATES_PER_MS = 5;
+
+    /**
+     * A checkpoint per this many updates, as the job's 10 s interval at that rate: the reducer
+     * writes every change still waiting back on each.
      */
     private static final int CHECKPOINT_EVERY = 50_000;
 
     /** The reducer's {@code hot-markets}: {@code -Dhot-markets=0} measures it without the cache. */
     private static final int HOT_MARKETS =
             Integer.getInteger("hot-markets", OddsOptions.HOT_MARKETS.defaultValue());
+
+    /** The reducer's {@code hot-market-write-delay}, e.g. {@code -Dhot-market-write-delay=0}. */
+    private static final Duration WRITE_DELAY =
+            TimeUtils.parseDuration(
+                    System.getProperty(
+                            "hot-market-write-delay",
+                            TimeUtils.formatWithHighestUnit(
+                                    OddsOptions.HOT_MARKET_WRITE_DELAY.defaultValue())));
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -103,11 +120,13 @@ public final class ReducerHotPathBenchmark {
             double[] sorted = rates[backend.ordinal()].clone();
             Arrays.sort(sorted);
             System.out.printf(
-                    "reducer, %s, hot-markets %d, %d markets x %d subscribers, %d updates (%d messages out per"
-                            + " run): %,.0f updates per CPU-second median (%,.0f-%,.0f), %.1f us"
-                            + " per update, %,.0f messages per CPU-second median%n",
+                    "reducer, %s, hot-markets %d, write delay %s, %d markets x %d subscribers, %d updates"
+                            + " (%d messages out per run): %,.0f updates per CPU-second median"
+                            + " (%,.0f-%,.0f), %.1f us per update, %,.0f messages per CPU-second"
+                            + " median%n",
                     backend,
                     HOT_MARKETS,
+                    TimeUtils.formatWithHighestUnit(WRITE_DELAY),
                     MARKETS,
                     FAN_OUT,
                     UPDATES,
@@ -132,7 +151,7 @@ public final class ReducerHotPathBenchmark {
         try (var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
-                        new MarketReducerOperator(Duration.ofMinutes(10), HOT_MARKETS),
+                        new MarketReducerOperator(Duration.ofMinutes(10), HOT_MARKETS, WRITE_DELAY),
                         MarketInput::marketId,
                         null,
                         Types.STRING)) {
@@ -165,6 +184,9 @@ public final class ReducerHotPathBenchmark {
                 update(harness, m, ++seq[m], random);
                 while (output.poll() != null) {
                     emitted++;
+                }
+                if (i % UPDATES_PER_MS == 0) {
+                    harness.setProcessingTime(i / UPDATES_PER_MS);
                 }
                 if (i % CHECKPOINT_EVERY == 0) {
                     harness.snapshot(i / CHECKPOINT_EVERY, i);

@@ -13,18 +13,21 @@ import org.junit.jupiter.api.Test;
  * HotMarketsTest} runs it in the reducer on Flink's backends.
  */
 class CachedMarketStateTest {
+    /** A write delay no test reaches: changes wait for a write back or an eviction. */
+    private static final long NEVER = Long.MAX_VALUE;
+
     @Test
     void aStateWrittenIsReadFromTheHeapAndAnEvictedOneFromTheKeyedState() throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 1);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 1, NEVER);
         stored.key = "m1";
-        cache.update(state("m1", 1));
+        cache.update(state("m1", 1), 0);
         assertThat(cache.value("m1").version).isEqualTo(1);
         assertThat(stored.reads).isZero();
         assertThat(stored.values).isEmpty(); // not written yet
 
         stored.key = "m2"; // another market's write evicts m1 (capacity 1), which is written now
-        cache.update(state("m2", 7));
+        cache.update(state("m2", 7), 0);
         assertThat(stored.values).containsOnlyKeys("m1");
         assertThat(stored.values.get("m1").version).isEqualTo(1);
         assertThat(stored.key).isEqualTo("m2"); // and the current key is m2 again
@@ -40,12 +43,12 @@ class CachedMarketStateTest {
     @Test
     void changesReachTheKeyedStateOnWriteBackOnceEach() throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 16);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16, NEVER);
         for (int version = 1; version <= 3; version++) {
             stored.key = "m1";
-            cache.update(state("m1", version));
+            cache.update(state("m1", version), 0);
             stored.key = "m2";
-            cache.update(state("m2", 10 + version));
+            cache.update(state("m2", 10 + version), 0);
         }
         stored.key = "m3";
         cache.value("m3"); // read only: nothing to write
@@ -61,7 +64,7 @@ class CachedMarketStateTest {
         assertThat(stored.writes).isEqualTo(2);
 
         stored.key = "m1";
-        cache.update(state("m1", 4));
+        cache.update(state("m1", 4), 0);
         stored.key = "m4";
         cache.value("m4");
         for (int m = 5; m < 30; m++) { // m1 is pushed out and written on the way
@@ -76,10 +79,10 @@ class CachedMarketStateTest {
     @Test
     void callersGetCopiesAndTheCacheKeepsItsOwn() throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 16);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16, NEVER);
         stored.key = "m1";
         MarketState written = state("m1", 1);
-        cache.update(written);
+        cache.update(written, 0);
         written.selections[0].price = 9.0; // changed after the write, not written again
 
         MarketState read = cache.value("m1");
@@ -92,19 +95,49 @@ class CachedMarketStateTest {
     }
 
     @Test
+    void aChangeIsWrittenBackOnceItIsOlderThanTheWriteDelay() throws Exception {
+        CountingState stored = new CountingState();
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16, 100);
+        stored.key = "m1";
+        cache.update(state("m1", 1), 0);
+        stored.key = "m2";
+        cache.update(state("m2", 1), 50);
+        stored.key = "m1";
+        cache.update(state("m1", 2), 60); // still waiting since 0
+        assertThat(stored.writes).isZero();
+
+        stored.key = "m3";
+        cache.update(state("m3", 1), 100); // m1's first change is 100 ms old: written, as it is now
+        assertThat(stored.values).containsOnlyKeys("m1");
+        assertThat(stored.values.get("m1").version).isEqualTo(2);
+        assertThat(stored.key).isEqualTo("m3");
+        cache.update(state("m3", 2), 149);
+        assertThat(stored.writes).isEqualTo(1);
+        cache.update(state("m3", 3), 150); // m2's turn
+        assertThat(stored.values).containsOnlyKeys("m1", "m2");
+
+        stored.key = "m1";
+        cache.update(state("m1", 3), 160); // m1 waits again, from 160
+        cache.writeBack(); // a checkpoint writes what is left: m3 and m1
+        assertThat(stored.writes).isEqualTo(4);
+        assertThat(stored.values.get("m1").version).isEqualTo(3);
+        assertThat(stored.values.get("m3").version).isEqualTo(3);
+    }
+
+    @Test
     void aClearedStateIsGoneFromBothAndNoCapacityMeansEveryReadAndWriteGoesToTheKeyedState()
             throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 16);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16, NEVER);
         stored.key = "m1";
-        cache.update(state("m1", 1));
+        cache.update(state("m1", 1), 0);
         cache.clear("m1");
         assertThat(cache.value("m1")).isNull();
         cache.writeBack(); // the cleared change is not written after all
         assertThat(stored.values).isEmpty();
 
-        CachedMarketState none = new CachedMarketState(stored, stored, 0);
-        none.update(state("m1", 2));
+        CachedMarketState none = new CachedMarketState(stored, stored, 0, NEVER);
+        none.update(state("m1", 2), 0);
         assertThat(stored.writes).isEqualTo(1); // written through at once
         assertThat(none.value("m1").version).isEqualTo(2);
         assertThat(none.value("m1").version).isEqualTo(2);

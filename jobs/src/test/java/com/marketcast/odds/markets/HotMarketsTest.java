@@ -40,18 +40,22 @@ class HotMarketsTest {
     /** Ten steps of the script: closed markets are released while it runs. */
     private static final Duration CLOSED_TTL = Duration.ofSeconds(1);
 
+    /** Five steps of the script: changes wait on the heap, and are written back while it runs. */
+    private static final Duration WRITE_DELAY = Duration.ofMillis(500);
+
     /**
      * One scripted run of price updates, suspensions, closures and releases, catalog changes,
      * subscriptions (throttled ones too), streaming queries and a restore must give exactly the
      * same writes with the caches off, holding one market and 16 subscriptions (most reads miss,
-     * and longer lists are never held) and holding everything. The restore shows the checkpoint
+     * and longer lists are never held) and holding everything, with changes written back after half
+     * a second, at once, and only when pushed out or checkpointed. The restore shows the checkpoint
      * holding the changes the cache had not written back yet; the queries, that the broadcast side
      * sees them too.
      */
     @ParameterizedTest(name = "rocksDb={0}")
     @ValueSource(booleans = {false, true})
     void theCachesChangeNothingTheSubscribersSee(boolean rocksDb) throws Exception {
-        List<String> withoutCaches = run(rocksDb, 0);
+        List<String> withoutCaches = run(rocksDb, 0, Duration.ZERO);
         assertThat(withoutCaches)
                 .anyMatch(w -> w.contains("\"type\":\"snapshot\""))
                 .anyMatch(w -> w.contains("\"type\":\"delta\""))
@@ -59,22 +63,26 @@ class HotMarketsTest {
                 .anyMatch(w -> w.contains("\"type\":\"removed\""))
                 .anyMatch(w -> w.contains("SUSPENDED"))
                 .anyMatch(w -> w.startsWith("DEL market:")); // a closed market released
-        assertThat(run(rocksDb, 1)).containsExactlyElementsOf(withoutCaches);
-        assertThat(run(rocksDb, 4096)).containsExactlyElementsOf(withoutCaches);
+        assertThat(run(rocksDb, 1, WRITE_DELAY)).containsExactlyElementsOf(withoutCaches);
+        assertThat(run(rocksDb, 4096, WRITE_DELAY)).containsExactlyElementsOf(withoutCaches);
+        assertThat(run(rocksDb, 4096, Duration.ZERO)).containsExactlyElementsOf(withoutCaches);
+        assertThat(run(rocksDb, 4096, Duration.ofHours(1)))
+                .containsExactlyElementsOf(withoutCaches);
     }
 
     /** Every write of the script, with epochs numbered in order of appearance (they are clocks). */
-    private static List<String> run(boolean rocksDb, int hotMarkets) throws Exception {
+    private static List<String> run(boolean rocksDb, int hotMarkets, Duration writeDelay)
+            throws Exception {
         Random random = new Random(42);
         List<String> writes = new ArrayList<>();
         Map<Long, Integer> epochs = new HashMap<>();
         long[] seq = new long[5];
-        var harness = harness(rocksDb, hotMarkets, null);
+        var harness = harness(rocksDb, hotMarkets, writeDelay, null);
         for (int step = 0; step < 600; step++) {
             if (step == 300) {
                 OperatorSubtaskState checkpoint = harness.snapshot(1, step);
                 harness.close();
-                harness = harness(rocksDb, hotMarkets, checkpoint);
+                harness = harness(rocksDb, hotMarkets, writeDelay, checkpoint);
             }
             harness.setProcessingTime(step * 100L);
             String market = "m" + random.nextInt(seq.length);
@@ -120,12 +128,16 @@ class HotMarketsTest {
 
     private static KeyedTwoInputStreamOperatorTestHarness<
                     String, MarketInput, QueryCommand, RedisWrite>
-            harness(boolean rocksDb, int hotMarkets, OperatorSubtaskState restoreFrom)
+            harness(
+                    boolean rocksDb,
+                    int hotMarkets,
+                    Duration writeDelay,
+                    OperatorSubtaskState restoreFrom)
                     throws Exception {
         var harness =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
-                        new MarketReducerOperator(CLOSED_TTL, hotMarkets),
+                        new MarketReducerOperator(CLOSED_TTL, hotMarkets, writeDelay),
                         MarketInput::marketId,
                         null,
                         Types.STRING);

@@ -846,6 +846,7 @@ class MarketReducerTest {
     private static final long MINUTE = MarketQuery.MINUTE_MS;
     private static final Duration CLOSED_TTL = Duration.ofMinutes(10);
     private static final int HOT_MARKETS = OddsOptions.HOT_MARKETS.defaultValue();
+    private static final Duration WRITE_DELAY = OddsOptions.HOT_MARKET_WRITE_DELAY.defaultValue();
 
     private void query(QueryCommand command) throws Exception {
         harness.processElement2(command, command.ts);
@@ -914,7 +915,7 @@ class MarketReducerTest {
         var h =
                 new KeyedTwoInputStreamOperatorTestHarness<
                         String, MarketInput, QueryCommand, RedisWrite>(
-                        new MarketReducerOperator(CLOSED_TTL, HOT_MARKETS),
+                        new MarketReducerOperator(CLOSED_TTL, HOT_MARKETS, WRITE_DELAY),
                         MarketInput::marketId,
                         null,
                         Types.STRING);

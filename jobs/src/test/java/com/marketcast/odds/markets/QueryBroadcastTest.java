@@ -42,7 +42,9 @@ class QueryBroadcastTest {
         harness =
                 new KeyedBroadcastOperatorTestHarness<>(
                         new MarketReducerOperator(
-                                Duration.ofMinutes(10), OddsOptions.HOT_MARKETS.defaultValue()),
+                                Duration.ofMinutes(10),
+                                OddsOptions.HOT_MARKETS.defaultValue(),
+                                OddsOptions.HOT_MARKET_WRITE_DELAY.defaultValue()),
                         MarketInput::marketId,
                         Types.STRING,
                         1,
