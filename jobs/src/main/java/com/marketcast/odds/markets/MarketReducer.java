@@ -75,11 +75,11 @@ import org.apache.flink.util.Collector;
  *
  * <p>The broadcast-side scans iterate the {@link #MARKET} state and never write it (the heap
  * backend iterates its live table): they read the market and write only subscriptions and the
- * boundary markers. The hot markets' states are written back before each scan, so it visits every
- * market with its latest state. So a market the scan finds in an older epoch (not yet touched since
- * a restore) cannot move to the new epoch there; a joining streaming channel then gets its snapshot
- * with the market's first touch, which re-snapshots every streaming channel in the new epoch
- * anyway.
+ * boundary markers. So a market the scan finds in an older epoch (not yet touched since a restore)
+ * cannot move to the new epoch there; a joining streaming channel then gets its snapshot with the
+ * market's first touch, which re-snapshots every streaming channel in the new epoch anyway. The hot
+ * markets' changed states are written back before each scan, so it visits every market with its
+ * latest state.
  */
 public class MarketReducer
         extends KeyedBroadcastProcessFunction<String, MarketInput, QueryCommand, RedisWrite> {
