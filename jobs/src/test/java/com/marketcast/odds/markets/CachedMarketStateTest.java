@@ -65,15 +65,15 @@ class CachedMarketStateTest {
 
         stored.key = "m1";
         cache.update(state("m1", 4), 0);
-        stored.key = "m4";
-        cache.value("m4");
-        for (int m = 5; m < 30; m++) { // m1 is pushed out and written on the way
+        for (int m = 5; m < 30; m++) { // 25 other markets: m2, m1 and m5-m13 are pushed out
             stored.key = "m" + m;
-            cache.value(stored.key);
+            cache.update(state(stored.key, 1), 0);
         }
+        assertThat(stored.values.get("m1").version).isEqualTo(4); // written when pushed out
+        assertThat(stored.writes).isEqualTo(2 + 1 + 9);
         cache.writeBack();
-        assertThat(stored.writes).isEqualTo(3);
-        assertThat(stored.values.get("m1").version).isEqualTo(4);
+        assertThat(stored.writes).isEqualTo(2 + 1 + 9 + 16); // the 16 held, once each
+        assertThat(stored.key).isEqualTo("m29");
     }
 
     @Test
