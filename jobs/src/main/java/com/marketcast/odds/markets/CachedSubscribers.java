@@ -12,12 +12,12 @@ import org.apache.flink.api.common.state.MapState;
  * last kept on the heap in front of it, so an update of a hot market does not open a RocksDB
  * iterator over its subscribers.
  *
- * <p>Like {@link CachedMarketState}: writes go through to the keyed state and drop the market's
- * cached list (it is read again as the keyed state iterates it, in the same order); the cache is
- * transient; hits are copies and the cache holds its own, never the instances of the keyed state or
- * the caller's. Point reads ({@link #get}, {@link #isEmpty}) go to the keyed state. Every method
- * takes the current key, the market: the broadcast side writes here inside {@code
- * applyToKeyedState} too.
+ * <p>Unlike {@link CachedMarketState}, which writes a changed state back late, writes go through to
+ * the keyed state at once and drop the market's cached list (it is read again as the keyed state
+ * iterates it, in the same order). As there, the cache is transient, and hits are copies: the cache
+ * holds its own, never the instances of the keyed state or the caller's. Point reads ({@link #get},
+ * {@link #isEmpty}) go to the keyed state. Every method takes the current key, the market: the
+ * broadcast side writes here inside {@code applyToKeyedState} too.
  */
 final class CachedSubscribers {
     private final MapState<String, Subscription> stored;
