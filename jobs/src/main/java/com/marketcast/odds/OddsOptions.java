@@ -105,7 +105,8 @@ public final class OddsOptions {
                                     + " its keyed state (the markets read last), with 16 times as many"
                                     + " subscriptions, so a hot market's update neither reads its state"
                                     + " nor iterates its subscribers in RocksDB, and its changed state waits"
-                                    + " there (hot-market-write-delay); 0 keeps none.");
+                                    + " there (hot-market-write-delay); 0 keeps none. Off on the heap"
+                                    + " state backend (hashmap), whose state is on the heap already.");
 
     public static final ConfigOption<Duration> HOT_MARKET_WRITE_DELAY =
             ConfigOptions.key("hot-market-write-delay")

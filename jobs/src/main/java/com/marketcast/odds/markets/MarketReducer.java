@@ -131,6 +131,7 @@ public class MarketReducer
     private static final String MIRROR_PREFIX = "market:";
 
     private transient KeyContext keys;
+    private transient boolean heapState;
     private transient CachedMarketState market;
     private transient CachedSubscribers subscribers;
     private transient ValueState<Long> throttleTimer;
@@ -178,9 +179,17 @@ public class MarketReducer
         this.writeDelayMs = writeDelay.toMillis();
     }
 
-    /** Set by {@link MarketReducerOperator}, which runs the reducer, before it opens it. */
-    void useKeyContext(KeyContext keys) {
+    /**
+     * Set by {@link MarketReducerOperator}, which runs the reducer, before it opens it.
+     *
+     * @param keys sets the keyed state's current key, to write back other markets' states
+     * @param heapState whether the keyed state is kept on the heap (the {@code hashmap} backend):
+     *     the caches are then off, as they would save no read and only add copies and the
+     *     checkpoint's write back (BENCHMARKS.md, run AA8)
+     */
+    void useKeyContext(KeyContext keys, boolean heapState) {
         this.keys = keys;
+        this.heapState = heapState;
     }
 
     /** Writes the hot markets' changed states back to {@link #MARKET}. */
@@ -195,13 +204,14 @@ public class MarketReducer
                     "MarketReducer runs in a MarketReducerOperator: it writes the hot markets'"
                             + " states back under their own keys");
         }
+        int cached = heapState ? 0 : hotMarkets;
         market =
                 new CachedMarketState(
-                        getRuntimeContext().getState(MARKET), keys, hotMarkets, writeDelayMs);
+                        getRuntimeContext().getState(MARKET), keys, cached, writeDelayMs);
         subscribers =
                 new CachedSubscribers(
                         getRuntimeContext().getMapState(SUBSCRIBERS),
-                        hotMarkets * SUBSCRIPTIONS_PER_HOT_MARKET);
+                        cached * SUBSCRIPTIONS_PER_HOT_MARKET);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
         boundaryDue = getRuntimeContext().getState(BOUNDARY_DUE);

@@ -5,12 +5,14 @@ import com.marketcast.odds.channels.QueryCommand;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 
 /**
  * Runs the {@link MarketReducer}: Flink's operator of {@code keyBy(...).connect(broadcast)
  * .process(...)}, which also lets the reducer write the hot markets' states back to the keyed state
- * ({@link CachedMarketState}) under their own keys, before every snapshot of it.
+ * ({@link CachedMarketState}) under their own keys, before every snapshot of it. It tells the
+ * reducer whether the keyed state is on the heap, where the caches are off.
  *
  * <p>A function alone cannot do that: it sees the keyed state of the current key only. So the
  * pipeline connects the keyed inputs with the broadcast queries and {@code transform}s them with
@@ -29,7 +31,8 @@ public final class MarketReducerOperator
 
     @Override
     public void open() throws Exception {
-        reducer().useKeyContext(this); // before super.open() opens the reducer
+        // before super.open() opens the reducer
+        reducer().useKeyContext(this, getKeyedStateBackend() instanceof HeapKeyedStateBackend);
         super.open();
     }
 

@@ -50,8 +50,8 @@ import org.apache.flink.util.TimeUtils;
  *
  * <p>Both backends alternate and the ratio heap ÷ RocksDB is taken per repetition; {@code
  * -Dbackends=rocksdb} (or {@code heap}) runs one alone, for a profiler; {@code -Dhot-markets=0}
- * turns the reducer's heap caches off, {@code -Dhot-market-write-delay=0} writes every change at
- * once.
+ * turns the reducer's heap caches off (they are always off on the heap backend), {@code
+ * -Dhot-market-write-delay=0} writes every change at once.
  *
  * <p>Run: {@code mvn -B -q -pl jobs test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=com.marketcast.odds.bench.ReducerHotPathBenchmark}
@@ -125,7 +125,7 @@ public final class ReducerHotPathBenchmark {
                             + " (%,.0f-%,.0f), %.1f us per update, %,.0f messages per CPU-second"
                             + " median%n",
                     backend,
-                    HOT_MARKETS,
+                    backend == Backend.HEAP ? 0 : HOT_MARKETS, // the reducer turns them off there
                     TimeUtils.formatWithHighestUnit(WRITE_DELAY),
                     MARKETS,
                     FAN_OUT,

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,9 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The broadcast side of query subscriptions through Flink's own {@code
  * KeyedBroadcastOperatorTestHarness}: a query evaluated once against the markets the subtask holds
- * (the markets' latest states, still on the heap when the query comes), the broadcast state holding
- * only the queries. (MarketReducerTest covers the rest, where it must also count keyed state and
- * restore.)
+ * (the markets' latest states, still on the heap when the query comes: RocksDB, as the caches are
+ * off on the heap backend), the broadcast state holding only the queries. (MarketReducerTest covers
+ * the rest, where it must also count keyed state and restore.)
  */
 class QueryBroadcastTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,6 +51,7 @@ class QueryBroadcastTest {
                         1,
                         1,
                         0);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend()); // the caches are off on heap
         harness.open();
     }
 
