@@ -31,6 +31,8 @@ import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyContext;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keyed by market id: applies feed updates to the market's state and answers channel work from that
@@ -127,6 +129,8 @@ public class MarketReducer
      */
     static final int SUBSCRIPTIONS_PER_HOT_MARKET = 16;
 
+    private static final Logger LOG = LoggerFactory.getLogger(MarketReducer.class);
+
     private static final String CHANNEL_PREFIX = "stream:";
     private static final String MIRROR_PREFIX = "market:";
 
@@ -205,6 +209,10 @@ public class MarketReducer
                             + " states back under their own keys");
         }
         int cached = heapState ? 0 : hotMarkets;
+        if (cached != hotMarkets
+                && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            LOG.info("hot-markets={} ignored: the keyed state is on the heap already", hotMarkets);
+        }
         market =
                 new CachedMarketState(
                         getRuntimeContext().getState(MARKET), keys, cached, writeDelayMs);
