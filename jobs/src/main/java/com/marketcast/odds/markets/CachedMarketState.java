@@ -52,6 +52,12 @@ final class CachedMarketState {
     private final long writeDelayMs;
 
     /**
+     * At most the time of the oldest change in {@link #changed}: an update looks at that change
+     * only once this is older than the write delay, so most updates open no iterator.
+     */
+    private long oldestChangeAt = Long.MAX_VALUE;
+
+    /**
      * @param stored the market state of the current key
      * @param keys sets the current key of {@code stored} to write back other markets' states
      * @param capacity how many markets' states to keep; 0 keeps none and writes through
@@ -94,11 +100,16 @@ final class CachedMarketState {
         }
         keep(state.marketId, MarketStateSerializer.INSTANCE.copy(state));
         changed.putIfAbsent(state.marketId, now);
+        oldestChangeAt = Math.min(oldestChangeAt, now);
+        if (oldestChangeAt > now - writeDelayMs) {
+            return;
+        }
         // one at most per update: the writes never outnumber the updates, and a backlog left by a
         // pause is written over the next updates instead of at once
         Iterator<Map.Entry<String, Long>> oldest = changed.entrySet().iterator();
         Map.Entry<String, Long> first = oldest.next();
-        if (first.getValue() <= now - writeDelayMs) {
+        oldestChangeAt = first.getValue(); // still a bound for the next one once this is written
+        if (oldestChangeAt <= now - writeDelayMs) {
             oldest.remove();
             writeAs(first.getKey(), recent.get(first.getKey()));
         }
