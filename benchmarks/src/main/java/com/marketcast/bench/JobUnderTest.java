@@ -92,8 +92,7 @@ final class JobUnderTest implements AutoCloseable {
 
     /**
      * A completed checkpoint: its type, duration, full and incremental size, per operator, the
-     * longest synchronous phase of any subtask per operator (the time that subtask processed
-     * nothing), and where it lies.
+     * longest pauses of any subtask per operator, and where it lies.
      */
     record Checkpoint(
             long id,
@@ -103,12 +102,23 @@ final class JobUnderTest implements AutoCloseable {
             long stateBytes,
             long checkpointedBytes,
             Map<String, Long> stateBytesByOperator,
-            Map<String, Long> longestSyncMsByOperator,
+            Map<String, Pause> longestPauseByOperator,
             String externalPath) {
 
         /** When it ran, as a {@link Timeline} interval: {@code [trigger, completion]}. */
         long[] interval() {
             return new long[] {triggeredAt, triggeredAt + durationMs + 1};
+        }
+    }
+
+    /**
+     * The longest times a subtask of an operator processed nothing for a checkpoint: its
+     * synchronous phase, and its barrier alignment (blocking the inputs whose barrier came first
+     * until the last one's came; 0 where the operator has one input or checkpoints are unaligned).
+     */
+    record Pause(long syncMs, long alignmentMs) {
+        static Pause max(Pause a, Pause b) {
+            return new Pause(Math.max(a.syncMs, b.syncMs), Math.max(a.alignmentMs, b.alignmentMs));
         }
     }
 
@@ -259,11 +269,11 @@ final class JobUnderTest implements AutoCloseable {
             Histogram latencies = subscribers.takeLatencies();
             Timeline timeline = subscribers.takeTimeline();
             List<long[]> running = new ArrayList<>();
-            Map<String, Long> longestSync = new TreeMap<>();
+            Map<String, Pause> longestPauses = new TreeMap<>();
             for (Checkpoint c : checkpointsRunning(startMillis, System.currentTimeMillis())) {
                 running.add(c.interval());
-                c.longestSyncMsByOperator()
-                        .forEach((op, ms) -> longestSync.merge(op, ms, Math::max));
+                c.longestPauseByOperator()
+                        .forEach((op, p) -> longestPauses.merge(op, p, Pause::max));
             }
             return new Measurement(
                     rate,
@@ -271,7 +281,7 @@ final class JobUnderTest implements AutoCloseable {
                     messages / seconds,
                     latencies,
                     timeline.inside(running, true),
-                    longestSync,
+                    longestPauses,
                     subscribers.dropped(),
                     cpu);
         } finally {
@@ -403,13 +413,17 @@ final class JobUnderTest implements AutoCloseable {
                 continue;
             }
             Map<String, Long> byOperator = new TreeMap<>();
-            Map<String, Long> longestSync = new TreeMap<>();
+            Map<String, Pause> longestPauses = new TreeMap<>();
             for (TaskStateStats task : stats.getAllTaskStateStats()) {
                 String operator = operators.get(task.getJobVertexId());
                 byOperator.put(operator, task.getStateSize());
-                longestSync.put(
+                longestPauses.put(
                         operator,
-                        task.getSummaryStats().getSyncCheckpointDurationStats().getMaximum());
+                        new Pause(
+                                task.getSummaryStats()
+                                        .getSyncCheckpointDurationStats()
+                                        .getMaximum(),
+                                task.getSummaryStats().getAlignmentDurationStats().getMaximum()));
             }
             done.add(
                     new Checkpoint(
@@ -422,7 +436,7 @@ final class JobUnderTest implements AutoCloseable {
                             stats.getStateSize(),
                             stats.getCheckpointedSize(),
                             byOperator,
-                            longestSync,
+                            longestPauses,
                             ((CompletedCheckpointStats) stats).getExternalPath()));
         }
         done.sort(java.util.Comparator.comparingLong(Checkpoint::id));

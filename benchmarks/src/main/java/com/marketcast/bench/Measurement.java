@@ -5,9 +5,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * One measured interval at one input rate: the latency of every message, and separately of those
- * received while a checkpoint ran (empty if none ran) with the longest synchronous checkpoint phase
- * of any subtask per operator (empty if none ran), the subscriber connections Redis dropped, and
- * the cores each component used meanwhile.
+ * received while a checkpoint ran (empty if none ran) with the longest checkpoint pauses of any
+ * subtask per operator (empty if none ran), the subscriber connections Redis dropped, and the cores
+ * each component used meanwhile.
  */
 record Measurement(
         double targetRate,
@@ -15,7 +15,7 @@ record Measurement(
         double messagesPerSec,
         Histogram latencyMicros,
         Histogram duringCheckpointsMicros,
-        Map<String, Long> longestCheckpointSyncMsByOperator,
+        Map<String, JobUnderTest.Pause> longestCheckpointPauseByOperator,
         long droppedSubscribers,
         Map<String, Double> cpuCores) {
 

@@ -1,15 +1,18 @@
 package com.marketcast.bench;
 
+import com.marketcast.odds.OddsOptions;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
@@ -162,6 +165,12 @@ public final class OddsBenchmark {
             boolean changelog,
             Duration checkpoints,
             JobUnderTest.Reducer reducer) {
+        Map<String, String> job = new LinkedHashMap<>();
+        if (changelog) {
+            // as flink-conf/config.yaml advises with the changelog: write every change at once
+            job.put(OddsOptions.HOT_MARKET_WRITE_DELAY.key(), "0");
+        }
+        job.putAll(options.job);
         return new JobUnderTest.Scenario(
                 name,
                 stateBackend,
@@ -171,7 +180,7 @@ public final class OddsBenchmark {
                 options.bufferTimeout,
                 options.redisFlushInterval,
                 options.flink,
-                options.job);
+                job);
     }
 
     /**
@@ -304,31 +313,44 @@ public final class OddsBenchmark {
     }
 
     /**
-     * p99 of the messages received while checkpoints ran, all repetitions pooled, and the longest
-     * synchronous phase of a checkpoint (the time a subtask processed nothing) per operator,
-     * longest first.
+     * p99 of the messages received while checkpoints ran, all repetitions pooled, and per operator
+     * the longest synchronous phase of a checkpoint (the time a subtask processed nothing), longest
+     * first, then the longest barrier alignments (the time a subtask blocked the inputs whose
+     * barrier had come), where there were any.
      */
     private static String duringCheckpoints(List<Measurement> runs) {
         Histogram pooled = new Histogram(Timeline.MAX_LATENCY_MICROS, 3);
         runs.forEach(m -> pooled.add(m.duringCheckpointsMicros()));
-        Map<String, Long> longestSync = new HashMap<>();
+        Map<String, JobUnderTest.Pause> longest = new HashMap<>();
         runs.forEach(
                 m ->
-                        m.longestCheckpointSyncMsByOperator()
-                                .forEach((op, ms) -> longestSync.merge(op, ms, Math::max)));
-        String byOperator =
-                longestSync.entrySet().stream()
-                        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                        .map(e -> e.getKey() + " " + e.getValue())
-                        .collect(Collectors.joining(", "));
+                        m.longestCheckpointPauseByOperator()
+                                .forEach((op, p) -> longest.merge(op, p, JobUnderTest.Pause::max)));
+        String sync = longestFirst(longest, JobUnderTest.Pause::syncMs);
+        String alignment = longestFirst(longest, JobUnderTest.Pause::alignmentMs);
         return pooled.getTotalCount() == 0
                 ? "-"
                 : String.format(
                         Locale.ROOT,
-                        "%.1f (%,d msgs; sync phase ms: %s)",
+                        "%.1f (%,d msgs; sync phase ms: %s%s)",
                         pooled.getValueAtPercentile(99) / 1000.0,
                         pooled.getTotalCount(),
-                        byOperator);
+                        sync,
+                        alignment.isEmpty() ? "" : "; alignment ms: " + alignment);
+    }
+
+    /** "operator ms, ..." for the operators whose pause of this kind was not 0, longest first. */
+    private static String longestFirst(
+            Map<String, JobUnderTest.Pause> pauses, ToLongFunction<JobUnderTest.Pause> kind) {
+        return pauses.entrySet().stream()
+                .filter(e -> kind.applyAsLong(e.getValue()) > 0)
+                .sorted(
+                        Comparator.comparingLong(
+                                        (Map.Entry<String, JobUnderTest.Pause> e) ->
+                                                kind.applyAsLong(e.getValue()))
+                                .reversed())
+                .map(e -> e.getKey() + " " + kind.applyAsLong(e.getValue()))
+                .collect(Collectors.joining(", "));
     }
 
     /** The highest rate sustained in most of its repetitions; 0 if none. */

@@ -19,7 +19,8 @@ import org.apache.flink.core.execution.CheckpointType;
  *   <li>every market started, then a full checkpoint and the heap: the baseline without
  *       subscriptions;
  *   <li>every channel subscribed and started, then again a full checkpoint and the heap: the
- *       difference divided by the subscriptions is the state and the heap one subscription costs;
+ *       difference divided by the subscriptions is the state and the heap one subscription costs,
+ *       and the heap's live objects by class ({@link HeapHistogram}) say what that heap is made of;
  *       on RocksDB, that checkpoint's SST files say which state holds those bytes ({@link
  *       SstTables});
  *   <li>the feed at a fixed rate with subscription churn, a checkpoint every 10 s: the checkpoints'
@@ -36,6 +37,8 @@ final class StateBenchmark {
     private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(10);
     private static final Duration STEADY_STATE = Duration.ofSeconds(10);
     private static final Duration SET_UP_TIMEOUT = Duration.ofMinutes(20);
+    private static final int HEAP_CLASSES_SHOWN = 16;
+    private static final double HEAP_CLASS_SHOWN_BYTES = 0.5;
 
     /** What one (backend, size) run found. */
     record Result(
@@ -46,6 +49,7 @@ final class StateBenchmark {
             JobUnderTest.Checkpoint full,
             double stateBytesPerSubscription,
             double heapBytesPerSubscription,
+            List<HeapHistogram.Row> heapGrowthByClass,
             Map<String, SstTables.Table> rocksDbStates,
             List<JobUnderTest.Checkpoint> periodic,
             Histogram duringCheckpoints,
@@ -111,6 +115,7 @@ final class StateBenchmark {
             stack.startEveryMarket(SET_UP_TIMEOUT);
             JobUnderTest.Checkpoint marketsOnly = stack.fullCheckpoint();
             long heapMarkets = JobUnderTest.heapAfterGc();
+            HeapHistogram marketsHeap = HeapHistogram.take();
             out.printf(
                     Locale.ROOT,
                     "  %,d markets started in %.1f s; full checkpoint %s%n",
@@ -124,6 +129,7 @@ final class StateBenchmark {
             double setUp = seconds(subscribing);
             JobUnderTest.Checkpoint full = stack.fullCheckpoint();
             long heapAll = JobUnderTest.heapAfterGc();
+            List<HeapHistogram.Row> heapGrowth = HeapHistogram.take().grownSince(marketsHeap);
             double stateEach =
                     (double) (full.stateBytes() - marketsOnly.stateBytes())
                             / workload.subscriptions();
@@ -140,6 +146,7 @@ final class StateBenchmark {
                     "  per subscription: %.1f bytes of checkpointed state, %.1f bytes of JVM heap%n",
                     stateEach,
                     heapEach);
+            printHeapGrowth(heapGrowth, workload.subscriptions());
             Map<String, SstTables.Table> rocksDbStates = Map.of();
             if (backend.equals("rocksdb") && !stack.changelog()) {
                 rocksDbStates = SstTables.of(full.externalPath());
@@ -169,6 +176,7 @@ final class StateBenchmark {
                     full,
                     stateEach,
                     heapEach,
+                    heapGrowth,
                     rocksDbStates,
                     periodic.checkpoints,
                     periodic.during,
@@ -317,6 +325,26 @@ final class StateBenchmark {
                     (double) t.storedBytes() / t.entries(),
                     (double) t.storedBytes() / subscriptions);
         }
+    }
+
+    /**
+     * The classes whose live objects grew most while the subscriptions were set up: on the heap
+     * backend, what one subscription's heap is made of (the job's objects and Flink's state maps,
+     * with the benchmark's own share, which the RocksDB run shows near zero).
+     */
+    private void printHeapGrowth(List<HeapHistogram.Row> grown, long subscriptions) {
+        out.println("  JVM heap grown per subscription, by class (instances, bytes):");
+        grown.stream()
+                .filter(r -> (double) r.bytes() / subscriptions >= HEAP_CLASS_SHOWN_BYTES)
+                .limit(HEAP_CLASSES_SHOWN)
+                .forEach(
+                        r ->
+                                out.printf(
+                                        Locale.ROOT,
+                                        "    %-70s %5.2f  %6.1f B%n",
+                                        r.className(),
+                                        (double) r.instances() / subscriptions,
+                                        (double) r.bytes() / subscriptions));
     }
 
     private static String describe(JobUnderTest.Checkpoint c) {

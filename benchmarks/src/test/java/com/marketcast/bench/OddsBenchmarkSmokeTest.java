@@ -82,8 +82,8 @@ class OddsBenchmarkSmokeTest {
         assertThat(rocksdb.rocksDbStates().get("subscribers").entries())
                 .isGreaterThanOrEqualTo(2000);
         assertThat(rocksdb.periodic()).isNotEmpty();
-        // every checkpoint names each task's longest synchronous phase by operator
-        assertThat(rocksdb.periodic().get(0).longestSyncMsByOperator().keySet())
+        // every checkpoint names each task's longest pauses by operator
+        assertThat(rocksdb.periodic().get(0).longestPauseByOperator().keySet())
                 .anyMatch(operator -> operator.startsWith("market-reducer"));
         assertThat(rocksdb.betweenCheckpoints().getTotalCount()).isPositive();
         // the restored job answered: messages of a newer epoch arrived after the kill
@@ -91,6 +91,7 @@ class OddsBenchmarkSmokeTest {
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("State, rocksdb: 2,000 subscriptions")
                 .contains("per subscription:")
+                .contains("JVM heap grown per subscription, by class")
                 .contains("RocksDB states in that checkpoint")
                 .contains("TaskManager killed");
     }

@@ -117,7 +117,8 @@ public final class OddsOptions {
                                     + " writes it to its keyed state: a market that changes faster is written"
                                     + " once per delay instead of once per change. Each checkpoint writes"
                                     + " what waits, so a longer delay means fewer writes and a longer"
-                                    + " checkpoint pause; 0 writes every change at once.");
+                                    + " checkpoint pause; 0 writes every change at once (use it with Flink's"
+                                    + " changelog state backend, whose point is a short checkpoint pause).");
 
     public static final ConfigOption<String> UPDATES_TOPIC =
             ConfigOptions.key("updates-topic")
