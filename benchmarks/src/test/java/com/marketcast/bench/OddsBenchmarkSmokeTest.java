@@ -77,6 +77,9 @@ class OddsBenchmarkSmokeTest {
         assertThat(rocksdb.subscriptions()).isEqualTo(2000);
         assertThat(rocksdb.full().stateBytes()).isGreaterThan(rocksdb.marketsOnly().stateBytes());
         assertThat(rocksdb.stateBytesPerSubscription()).isPositive();
+        // the heap's live objects by class, before and after the subscriptions: every class seen
+        assertThat(rocksdb.heapGrowthByClass())
+                .anyMatch(r -> r.className().equals("java.lang.String"));
         // the reducer's market -> channel entries, read from the checkpoint's SST files; a key
         // rewritten since its last compaction counts once per version
         assertThat(rocksdb.rocksDbStates().get("subscribers").entries())
