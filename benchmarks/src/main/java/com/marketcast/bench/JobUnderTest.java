@@ -115,10 +115,15 @@ final class JobUnderTest implements AutoCloseable {
      * The longest times a subtask of an operator processed nothing for a checkpoint: its
      * synchronous phase, and its barrier alignment (blocking the inputs whose barrier came first
      * until the last one's came; 0 where the operator has one input or checkpoints are unaligned).
+     * Beside them the longest time from the trigger to the first barrier's arrival, which shows
+     * along which path barriers come late.
      */
-    record Pause(long syncMs, long alignmentMs) {
+    record Pause(long syncMs, long alignmentMs, long barrierDelayMs) {
         static Pause max(Pause a, Pause b) {
-            return new Pause(Math.max(a.syncMs, b.syncMs), Math.max(a.alignmentMs, b.alignmentMs));
+            return new Pause(
+                    Math.max(a.syncMs, b.syncMs),
+                    Math.max(a.alignmentMs, b.alignmentMs),
+                    Math.max(a.barrierDelayMs, b.barrierDelayMs));
         }
     }
 
@@ -423,7 +428,10 @@ final class JobUnderTest implements AutoCloseable {
                                 task.getSummaryStats()
                                         .getSyncCheckpointDurationStats()
                                         .getMaximum(),
-                                task.getSummaryStats().getAlignmentDurationStats().getMaximum()));
+                                task.getSummaryStats().getAlignmentDurationStats().getMaximum(),
+                                task.getSummaryStats()
+                                        .getCheckpointStartDelayStats()
+                                        .getMaximum()));
             }
             done.add(
                     new Checkpoint(

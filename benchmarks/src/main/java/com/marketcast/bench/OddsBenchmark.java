@@ -316,7 +316,8 @@ public final class OddsBenchmark {
      * p99 of the messages received while checkpoints ran, all repetitions pooled, and per operator
      * the longest synchronous phase of a checkpoint (the time a subtask processed nothing), longest
      * first, then the longest barrier alignments (the time a subtask blocked the inputs whose
-     * barrier had come), where there were any.
+     * barrier had come), where there were any, and the longest delays from the trigger to a
+     * subtask's first barrier.
      */
     private static String duringCheckpoints(List<Measurement> runs) {
         Histogram pooled = new Histogram(Timeline.MAX_LATENCY_MICROS, 3);
@@ -328,15 +329,17 @@ public final class OddsBenchmark {
                                 .forEach((op, p) -> longest.merge(op, p, JobUnderTest.Pause::max)));
         String sync = longestFirst(longest, JobUnderTest.Pause::syncMs);
         String alignment = longestFirst(longest, JobUnderTest.Pause::alignmentMs);
+        String barrierDelay = longestFirst(longest, JobUnderTest.Pause::barrierDelayMs);
         return pooled.getTotalCount() == 0
                 ? "-"
                 : String.format(
                         Locale.ROOT,
-                        "%.1f (%,d msgs; sync phase ms: %s%s)",
+                        "%.1f (%,d msgs; sync phase ms: %s%s%s)",
                         pooled.getValueAtPercentile(99) / 1000.0,
                         pooled.getTotalCount(),
                         sync,
-                        alignment.isEmpty() ? "" : "; alignment ms: " + alignment);
+                        alignment.isEmpty() ? "" : "; alignment ms: " + alignment,
+                        barrierDelay.isEmpty() ? "" : "; first barrier after ms: " + barrierDelay);
     }
 
     /** "operator ms, ..." for the operators whose pause of this kind was not 0, longest first. */
