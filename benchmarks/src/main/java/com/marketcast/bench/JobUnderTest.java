@@ -267,7 +267,12 @@ final class JobUnderTest implements AutoCloseable {
             CpuUsage cpuBefore = CpuUsage.sample(redisPid);
             long startMillis = System.currentTimeMillis();
             long start = System.nanoTime();
-            long sent = feed.run(rate, duration);
+            long sent;
+            GcPauses.Summary gcPauses;
+            try (GcPauses gc = GcPauses.record()) {
+                sent = feed.run(rate, duration);
+                gcPauses = gc.summary();
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Double> cpu = CpuUsage.sample(redisPid).coresSince(cpuBefore);
             long messages = subscribers.messages() - messagesBefore;
@@ -288,7 +293,8 @@ final class JobUnderTest implements AutoCloseable {
                     timeline.inside(running, true),
                     longestPauses,
                     subscribers.dropped(),
-                    cpu);
+                    cpu,
+                    gcPauses);
         } finally {
             stopChurn();
         }

@@ -6,8 +6,8 @@ import org.HdrHistogram.Histogram;
 /**
  * One measured interval at one input rate: the latency of every message, and separately of those
  * received while a checkpoint ran (empty if none ran) with the longest checkpoint pauses of any
- * subtask per operator (empty if none ran), the subscriber connections Redis dropped, and the cores
- * each component used meanwhile.
+ * subtask per operator (empty if none ran), the subscriber connections Redis dropped, the cores
+ * each component used meanwhile, and the garbage collections that stopped the JVM.
  */
 record Measurement(
         double targetRate,
@@ -17,7 +17,8 @@ record Measurement(
         Histogram duringCheckpointsMicros,
         Map<String, JobUnderTest.Pause> longestCheckpointPauseByOperator,
         long droppedSubscribers,
-        Map<String, Double> cpuCores) {
+        Map<String, Double> cpuCores,
+        GcPauses.Summary gcPauses) {
 
     double fanOut() {
         return updatesPerSec == 0 ? 0 : messagesPerSec / updatesPerSec;

@@ -137,6 +137,7 @@ public final class OddsBenchmark {
                 stat(runs, m -> m.percentileMs(50), "%.2f"),
                 stat(runs, m -> m.percentileMs(99), "%.2f"));
         out.println("  CPU " + CpuUsage.describe(medianCpu(runs)));
+        out.println("  " + gcPauses(runs));
         return runs;
     }
 
@@ -304,7 +305,22 @@ public final class OddsBenchmark {
                 runs.stream().filter(Measurement::sustained).count(),
                 runs.size());
         out.println("          CPU " + CpuUsage.describe(medianCpu(runs)));
+        out.println("          " + gcPauses(runs));
         return runs;
+    }
+
+    /**
+     * The garbage collections that stopped the benchmark's JVM (and with it the broker, the job and
+     * the subscribers) while the rate was measured: the floor under the latency percentiles.
+     */
+    static String gcPauses(List<Measurement> runs) {
+        return String.format(
+                Locale.ROOT,
+                "GC pauses %s, median %s ms, longest %s ms, %s %% of the time",
+                stat(runs, m -> m.gcPauses().count(), "%.0f"),
+                stat(runs, m -> m.gcPauses().medianMs(), "%.0f"),
+                stat(runs, m -> m.gcPauses().longestMs(), "%.0f"),
+                stat(runs, m -> 100 * m.gcPauses().shareOfTime(), "%.1f"));
     }
 
     /** Subscription churn is the job's: the hand-written reducer's subscriptions are fixed. */

@@ -64,7 +64,11 @@ final class PublishCeiling implements AutoCloseable {
         long updatesBefore = updates.get();
         CpuUsage cpuBefore = CpuUsage.sample(redisPid);
         long start = System.nanoTime();
-        Thread.sleep(duration.toMillis());
+        GcPauses.Summary gcPauses;
+        try (GcPauses gc = GcPauses.record()) {
+            Thread.sleep(duration.toMillis());
+            gcPauses = gc.summary();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> cpu = CpuUsage.sample(redisPid).coresSince(cpuBefore);
         long messages = subscribers.messages() - messagesBefore;
@@ -81,7 +85,8 @@ final class PublishCeiling implements AutoCloseable {
                 new Histogram(3),
                 Map.of(),
                 subscribers.dropped(),
-                cpu);
+                cpu,
+                gcPauses);
     }
 
     private void publish(

@@ -33,6 +33,8 @@ class OddsBenchmarkSmokeTest {
         assertThat(job.messagesPerSec()).isPositive();
         assertThat(job.latencyMicros().getTotalCount()).isPositive();
         assertThat(job.percentileMs(99)).isGreaterThanOrEqualTo(job.percentileMs(50));
+        // the JVM's collections while the rate was measured (none is possible in a short interval)
+        assertThat(job.gcPauses().longestMs()).isGreaterThanOrEqualTo(job.gcPauses().medianMs());
 
         // latency again at half the rate held; a CI machine too loaded to hold it skips that
         if (rocksdb.sustainedRate() > 0) {
@@ -57,7 +59,8 @@ class OddsBenchmarkSmokeTest {
                 .contains("x B3")
                 .contains("Job, rocksdb")
                 .contains("highest sustained")
-                .contains("p99 in checkpoints");
+                .contains("p99 in checkpoints")
+                .contains("GC pauses");
     }
 
     @Test
