@@ -4,6 +4,7 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
@@ -63,17 +64,13 @@ final class GcPauses implements AutoCloseable {
             sorted = durationsMs.stream().mapToLong(Long::longValue).sorted().toArray();
         }
         double elapsedMs = (System.nanoTime() - startNanos) / 1e6;
-        long total = 0;
-        for (long d : sorted) {
-            total += d;
-        }
         return sorted.length == 0
                 ? new Summary(0, 0, 0, 0)
                 : new Summary(
                         sorted.length,
                         sorted[sorted.length / 2],
                         sorted[sorted.length - 1],
-                        total / elapsedMs);
+                        Arrays.stream(sorted).sum() / elapsedMs);
     }
 
     @Override

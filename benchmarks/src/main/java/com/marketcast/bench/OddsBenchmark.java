@@ -313,7 +313,7 @@ public final class OddsBenchmark {
      * The garbage collections that stopped the benchmark's JVM (and with it the broker, the job and
      * the subscribers) while the rate was measured: the floor under the latency percentiles.
      */
-    static String gcPauses(List<Measurement> runs) {
+    private static String gcPauses(List<Measurement> runs) {
         return String.format(
                 Locale.ROOT,
                 "GC pauses %s, median %s ms, longest %s ms, %s %% of the time",
