@@ -76,6 +76,13 @@ final class BenchmarkOptions {
     /** Flink's network buffer timeout; null: flink-conf/config.yaml's. */
     Duration bufferTimeout;
 
+    /**
+     * {@code --cluster standalone}: the job scenarios run on a Flink standalone cluster, the
+     * TaskManager in a JVM of its own; {@code mini} (the default): on a MiniCluster in the
+     * benchmark's JVM. The state benchmark runs on the MiniCluster only.
+     */
+    boolean standalone;
+
     /** The job's {@code redis-flush-interval}; null: the job's default. */
     Duration redisFlushInterval;
 
@@ -150,6 +157,7 @@ final class BenchmarkOptions {
                     case "state-backends" -> o.stateBackends = backends(value);
                     case "state-rate" -> o.stateRate = positive(Double.parseDouble(value));
                     case "state-measure" -> o.stateMeasure = TimeUtils.parseDuration(value);
+                    case "cluster" -> o.standalone = cluster(value);
                     case "flink" -> keyValue(o.flink, value, "a Flink option");
                     case "job" -> keyValue(o.job, value, "a job option");
                     default -> throw new IllegalArgumentException("unknown option");
@@ -159,7 +167,19 @@ final class BenchmarkOptions {
                         "Option '" + name + "': " + e.getMessage() + " (got '" + value + "')", e);
             }
         }
+        if (o.standalone && !o.stateSizes.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "Option 'cluster': the state benchmark (--state-sizes) runs on the MiniCluster"
+                            + " only (got 'standalone')");
+        }
         return o;
+    }
+
+    private static boolean cluster(String value) {
+        if (!value.equals("mini") && !value.equals("standalone")) {
+            throw new IllegalArgumentException("must be mini or standalone");
+        }
+        return value.equals("standalone");
     }
 
     private static void keyValue(Map<String, String> options, String value, String what) {

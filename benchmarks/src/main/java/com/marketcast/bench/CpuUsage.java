@@ -1,72 +1,127 @@
 package com.marketcast.bench;
 
+import com.sun.management.ThreadMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
 import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
+import javax.management.MBeanServerConnection;
 import redis.clients.jedis.Jedis;
 
 /**
  * Where the CPU of a measured interval went, per component: the JVM's threads grouped by name
  * (everything but redis-server runs in the benchmark's JVM: the broker, the job's tasks, the feed,
- * the subscribers) plus the redis-server process, read from {@code /proc}, and the JVM's own
- * threads that are not Java threads (garbage collection, JIT, RocksDB's native flush and compaction
- * threads): the process's CPU less that of its Java threads. Reported in cores: 1.0 is one core
- * busy for the whole interval.
+ * the subscribers; or the job's tasks in a TaskManager JVM of their own, sampled over JMX) plus the
+ * redis-server process, read from {@code /proc}, and each JVM's own threads that are not Java
+ * threads (garbage collection, JIT, RocksDB's native flush and compaction threads): the process's
+ * CPU less that of its Java threads. Reported in cores: 1.0 is one core busy for the whole
+ * interval.
  */
 final class CpuUsage {
     /** Linux's USER_HZ, the unit of /proc/PID/stat times, on every architecture Java runs on. */
     private static final long TICKS_PER_SECOND = 100;
 
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final Jvm BENCHMARK =
+            new Jvm(
+                    (ThreadMXBean) ManagementFactory.getThreadMXBean(),
+                    ProcessHandle.current().pid(),
+                    "gc+jit+rocksdb native");
 
-    private final Map<Long, Long> threadNanos = new LinkedHashMap<>();
-    private final Map<Long, String> threadNames = new LinkedHashMap<>();
-    private final long redisNanos;
-    private final long processNanos;
-    private final long wallNanos;
+    /**
+     * A JVM to sample: its threads, its process, and the name its CPU outside Java threads goes by.
+     */
+    record Jvm(ThreadMXBean threads, long pid, String nativeComponent) {
+        /** A TaskManager's JVM, over JMX. */
+        static Jvm taskManager(MBeanServerConnection connection) throws IOException {
+            return new Jvm(
+                    ManagementFactory.newPlatformMXBeanProxy(
+                            connection, ManagementFactory.THREAD_MXBEAN_NAME, ThreadMXBean.class),
+                    ManagementFactory.newPlatformMXBeanProxy(
+                                    connection,
+                                    ManagementFactory.RUNTIME_MXBEAN_NAME,
+                                    RuntimeMXBean.class)
+                            .getPid(),
+                    "taskmanager gc+jit+rocksdb native");
+        }
+    }
 
-    private CpuUsage(long redisPid) {
-        wallNanos = System.nanoTime();
-        for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-            if (info == null) {
-                continue;
+    /** The CPU used so far by one JVM's live threads, by name, and by its whole process. */
+    private record JvmSample(
+            Jvm jvm,
+            Map<Long, Long> threadNanos,
+            Map<Long, String> threadNames,
+            long processNanos) {
+        static JvmSample of(Jvm jvm) {
+            Map<Long, Long> nanos = new LinkedHashMap<>();
+            Map<Long, String> names = new LinkedHashMap<>();
+            long[] ids = jvm.threads().getAllThreadIds();
+            // three calls in all, not one per thread: a TaskManager answers over the network
+            ThreadInfo[] infos = jvm.threads().getThreadInfo(ids);
+            long[] cpu = jvm.threads().getThreadCpuTime(ids);
+            for (int i = 0; i < ids.length; i++) {
+                if (infos[i] != null && cpu[i] >= 0) {
+                    nanos.put(ids[i], cpu[i]);
+                    names.put(ids[i], infos[i].getThreadName());
+                }
             }
-            long nanos = THREADS.getThreadCpuTime(info.getThreadId());
-            if (nanos >= 0) {
-                threadNanos.put(info.getThreadId(), nanos);
-                threadNames.put(info.getThreadId(), info.getThreadName());
+            return new JvmSample(jvm, nanos, names, processCpuNanos(jvm.pid()));
+        }
+
+        /** Adds the cores used since {@code before} per component to {@code cores}. */
+        void addCoresSince(JvmSample before, double seconds, Map<String, Double> cores) {
+            double javaThreads = 0;
+            for (Map.Entry<Long, Long> t : threadNanos.entrySet()) {
+                long used = t.getValue() - before.threadNanos.getOrDefault(t.getKey(), 0L);
+                cores.merge(
+                        component(threadNames.get(t.getKey())), used / 1e9 / seconds, Double::sum);
+                javaThreads += used / 1e9 / seconds;
+            }
+            if (processNanos >= 0 && before.processNanos >= 0) {
+                // not Java threads: the garbage collector, the JIT, RocksDB's flushes and
+                // compactions
+                double nativeCores =
+                        (processNanos - before.processNanos) / 1e9 / seconds - javaThreads;
+                cores.merge(jvm.nativeComponent(), Math.max(0, nativeCores), Double::sum);
             }
         }
+    }
+
+    private final List<JvmSample> jvms = new ArrayList<>();
+    private final long redisNanos;
+    private final long wallNanos;
+
+    private CpuUsage(long redisPid, List<Jvm> others) {
+        wallNanos = System.nanoTime();
+        jvms.add(JvmSample.of(BENCHMARK));
+        others.forEach(jvm -> jvms.add(JvmSample.of(jvm)));
         redisNanos = processCpuNanos(redisPid);
-        processNanos = processCpuNanos(ProcessHandle.current().pid());
     }
 
     /** The CPU used so far by every live thread and by redis-server ({@code redisPid}, or -1). */
     static CpuUsage sample(long redisPid) {
-        return new CpuUsage(redisPid);
+        return new CpuUsage(redisPid, List.of());
+    }
+
+    /** As {@link #sample(long)}, and also by the threads and process of {@code taskManager}. */
+    static CpuUsage sample(long redisPid, Jvm taskManager) {
+        return new CpuUsage(redisPid, List.of(taskManager));
     }
 
     /** Cores used per component between {@code before} and this sample, largest first. */
     Map<String, Double> coresSince(CpuUsage before) {
         double seconds = (wallNanos - before.wallNanos) / 1e9;
         Map<String, Double> cores = new LinkedHashMap<>();
-        for (Map.Entry<Long, Long> t : threadNanos.entrySet()) {
-            long used = t.getValue() - before.threadNanos.getOrDefault(t.getKey(), 0L);
-            cores.merge(component(threadNames.get(t.getKey())), used / 1e9 / seconds, Double::sum);
-        }
-        double javaThreads = cores.values().stream().mapToDouble(Double::doubleValue).sum();
-        if (processNanos >= 0 && before.processNanos >= 0) {
-            // not Java threads: the garbage collector, the JIT, RocksDB's flushes and compactions
-            double nativeCores = (processNanos - before.processNanos) / 1e9 / seconds - javaThreads;
-            cores.put("gc+jit+rocksdb native", Math.max(0, nativeCores));
+        for (int i = 0; i < jvms.size(); i++) {
+            jvms.get(i).addCoresSince(before.jvms.get(i), seconds, cores);
         }
         if (redisNanos >= 0 && before.redisNanos >= 0) {
             cores.put("redis-server", (redisNanos - before.redisNanos) / 1e9 / seconds);

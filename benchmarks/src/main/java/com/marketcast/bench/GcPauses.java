@@ -1,21 +1,25 @@
 package com.marketcast.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
-import java.lang.management.GarbageCollectorMXBean;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import javax.management.ListenerNotFoundException;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServerConnection;
 import javax.management.Notification;
-import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
+import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 
 /**
- * The garbage collections that stopped the JVM during a measured interval, from the collectors' own
- * notifications. Everything but redis-server runs in the benchmark's one JVM (broker, job, feed,
- * subscribers), so each pause stops all of them at once: the floor under the latency percentiles.
+ * The garbage collections that stopped a JVM during a measured interval, from the collectors' own
+ * notifications: the benchmark's JVM, or over JMX a TaskManager's. Where everything but
+ * redis-server runs in the benchmark's one JVM (broker, job, feed, subscribers), each pause stops
+ * all of them at once: the floor under the latency percentiles.
  */
 final class GcPauses implements AutoCloseable {
 
@@ -23,22 +27,37 @@ final class GcPauses implements AutoCloseable {
     record Summary(int count, long medianMs, long longestMs, double shareOfTime) {}
 
     private final List<Long> durationsMs = new ArrayList<>();
-    private final List<NotificationEmitter> emitters = new ArrayList<>();
+    private final MBeanServerConnection jvm;
+    private final List<ObjectName> collectors = new ArrayList<>();
     private final NotificationListener listener = this::onCollection;
     private final long startNanos = System.nanoTime();
 
-    private GcPauses() {
-        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
-            if (collector instanceof NotificationEmitter emitter) {
-                emitter.addNotificationListener(listener, null, null);
-                emitters.add(emitter);
+    private GcPauses(MBeanServerConnection jvm) {
+        this.jvm = jvm;
+        try {
+            for (ObjectName collector :
+                    jvm.queryNames(
+                            new ObjectName(
+                                    ManagementFactory.GARBAGE_COLLECTOR_MXBEAN_DOMAIN_TYPE + ",*"),
+                            null)) {
+                jvm.addNotificationListener(collector, listener, null, null);
+                collectors.add(collector);
             }
+        } catch (JMException e) {
+            throw new IllegalStateException("the JVM's collectors took no listener", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the JVM's collectors did not answer", e);
         }
     }
 
-    /** Starts recording the collections from now on, until {@link #close()}. */
+    /** Starts recording this JVM's collections from now on, until {@link #close()}. */
     static GcPauses record() {
-        return new GcPauses();
+        return record(ManagementFactory.getPlatformMBeanServer());
+    }
+
+    /** Starts recording the collections of {@code jvm} (e.g. over JMX) from now on. */
+    static GcPauses record(MBeanServerConnection jvm) {
+        return new GcPauses(jvm);
     }
 
     private void onCollection(Notification notification, Object handback) {
@@ -75,10 +94,12 @@ final class GcPauses implements AutoCloseable {
 
     @Override
     public void close() {
-        for (NotificationEmitter emitter : emitters) {
+        for (ObjectName collector : collectors) {
             try {
-                emitter.removeNotificationListener(listener);
-            } catch (ListenerNotFoundException e) {
+                jvm.removeNotificationListener(collector, listener);
+            } catch (InstanceNotFoundException | IOException gone) {
+                // the remote JVM has exited or closed its connection: nothing more to come
+            } catch (JMException e) {
                 throw new IllegalStateException("the listener added in the constructor", e);
             }
         }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.changelog.fs.FsStateChangelogOptions;
@@ -71,7 +72,9 @@ final class JobUnderTest implements AutoCloseable {
      * the checkpoint directory, the buffer timeout). One the scenario leaves alone applies as
      * given: {@code state.changelog.enabled=true} puts the changelog under any job scenario. {@code
      * job} holds further job options ({@code --job key=value}, e.g. {@code hot-markets=0}), applied
-     * over the benchmark's own.
+     * over the benchmark's own. With {@code standalone}, the job runs on a standalone cluster, its
+     * TaskManager in a JVM of its own ({@link StandaloneJob}), instead of the MiniCluster in the
+     * benchmark's JVM.
      */
     record Scenario(
             String name,
@@ -82,7 +85,8 @@ final class JobUnderTest implements AutoCloseable {
             Duration bufferTimeout,
             Duration redisFlushInterval,
             Map<String, String> flink,
-            Map<String, String> job) {
+            Map<String, String> job,
+            boolean standalone) {
 
         /** A B3 variant: its subscriptions come from the workload, not from commands. */
         boolean handWritten() {
@@ -138,6 +142,8 @@ final class JobUnderTest implements AutoCloseable {
     private final long redisPid;
     private final MiniCluster cluster;
     private final JobID job;
+    private final StandaloneJob standalone;
+    private final CpuUsage.Jvm taskManager;
 
     /**
      * Whether Flink's changelog state backend wraps the job's (from its effective configuration).
@@ -195,6 +201,8 @@ final class JobUnderTest implements AutoCloseable {
         if (scenario.reducer() == Reducer.HAND_WRITTEN) {
             cluster = null;
             job = null;
+            standalone = null;
+            taskManager = null;
             changelog = false;
             handWritten =
                     new HandWrittenReducer(
@@ -207,25 +215,46 @@ final class JobUnderTest implements AutoCloseable {
         } else {
             Configuration conf = flinkConfiguration(scenario);
             changelog = conf.get(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG);
-            cluster =
-                    new MiniCluster(
-                            new MiniClusterConfiguration.Builder()
-                                    .setConfiguration(conf)
-                                    .setNumTaskManagers(1)
-                                    .setNumSlotsPerTaskManager(PARALLELISM)
-                                    .build());
-            cluster.start();
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            if (scenario.reducer() == Reducer.ODDS_JOB) {
-                OddsJob.define(env, settings);
+            Consumer<StreamExecutionEnvironment> define =
+                    env -> {
+                        if (scenario.reducer() == Reducer.ODDS_JOB) {
+                            OddsJob.define(env, settings);
+                        } else {
+                            HandWrittenOnFlink.define(
+                                    env,
+                                    settings,
+                                    HandWrittenMarkets.subscribers(workload, shards));
+                        }
+                    };
+            if (scenario.standalone()) {
+                cluster = null;
+                job = null;
+                standalone =
+                        StandaloneJob.start(
+                                flinkConfDir(),
+                                runDir.resolve("flink"),
+                                clusterOptions(scenario, conf),
+                                conf,
+                                define);
+                taskManager = CpuUsage.Jvm.taskManager(standalone.taskManager());
             } else {
-                HandWrittenOnFlink.define(
-                        env, settings, HandWrittenMarkets.subscribers(workload, shards));
+                standalone = null;
+                taskManager = null;
+                cluster =
+                        new MiniCluster(
+                                new MiniClusterConfiguration.Builder()
+                                        .setConfiguration(conf)
+                                        .setNumTaskManagers(1)
+                                        .setNumSlotsPerTaskManager(PARALLELISM)
+                                        .build());
+                cluster.start();
+                StreamExecutionEnvironment env =
+                        StreamExecutionEnvironment.getExecutionEnvironment(conf);
+                define.accept(env);
+                JobGraph graph = env.getStreamGraph().getJobGraph();
+                graph.getVertices().forEach(v -> operators.put(v.getID(), v.getName()));
+                job = cluster.submitJob(graph).get().getJobID();
             }
-            JobGraph graph = env.getStreamGraph().getJobGraph();
-            graph.getVertices().forEach(v -> operators.put(v.getID(), v.getName()));
-            job = cluster.submitJob(graph).get().getJobID();
             handWritten = null;
         }
         feed = new FeedDriver(kafka.bootstrapServers(), settings.updatesTopic(), workload);
@@ -264,17 +293,23 @@ final class JobUnderTest implements AutoCloseable {
             subscribers.takeLatencies();
             subscribers.startTimeline();
             long messagesBefore = subscribers.messages();
-            CpuUsage cpuBefore = CpuUsage.sample(redisPid);
+            CpuUsage cpuBefore = cpuSample();
             long startMillis = System.currentTimeMillis();
             long start = System.nanoTime();
             long sent;
             GcPauses.Summary gcPauses;
-            try (GcPauses gc = GcPauses.record()) {
+            GcPauses.Summary taskManagerGcPauses = null;
+            try (GcPauses gc = GcPauses.record();
+                    GcPauses tmGc =
+                            standalone == null ? null : GcPauses.record(standalone.taskManager())) {
                 sent = feed.run(rate, duration);
                 gcPauses = gc.summary();
+                if (tmGc != null) {
+                    taskManagerGcPauses = tmGc.summary();
+                }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Double> cpu = CpuUsage.sample(redisPid).coresSince(cpuBefore);
+            Map<String, Double> cpu = cpuSample().coresSince(cpuBefore);
             long messages = subscribers.messages() - messagesBefore;
             Histogram latencies = subscribers.takeLatencies();
             Timeline timeline = subscribers.takeTimeline();
@@ -294,7 +329,8 @@ final class JobUnderTest implements AutoCloseable {
                     longestPauses,
                     subscribers.dropped(),
                     cpu,
-                    gcPauses);
+                    gcPauses,
+                    taskManagerGcPauses);
         } finally {
             stopChurn();
         }
@@ -311,10 +347,17 @@ final class JobUnderTest implements AutoCloseable {
         }
     }
 
+    /** The CPU used so far, with a standalone TaskManager's. */
+    private CpuUsage cpuSample() {
+        return taskManager == null
+                ? CpuUsage.sample(redisPid)
+                : CpuUsage.sample(redisPid, taskManager);
+    }
+
     /** The completed checkpoints that ran between the two times. */
     private List<Checkpoint> checkpointsRunning(long fromMillis, long toMillis) throws Exception {
         List<Checkpoint> running = new ArrayList<>();
-        if (cluster != null) {
+        if (cluster != null || standalone != null) {
             for (Checkpoint c : checkpoints()) {
                 if (c.triggeredAt() + c.durationMs() >= fromMillis && c.triggeredAt() < toMillis) {
                     running.add(c);
@@ -395,7 +438,7 @@ final class JobUnderTest implements AutoCloseable {
 
     /** Triggers a checkpoint of {@code type} and returns its statistics once it completed. */
     Checkpoint checkpoint(CheckpointType type) throws Exception {
-        long id = cluster.triggerCheckpoint(job, type).get();
+        long id = miniCluster().triggerCheckpoint(job, type).get();
         // the statistics tracker learns of the completion a moment after the trigger's future
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
@@ -413,6 +456,9 @@ final class JobUnderTest implements AutoCloseable {
 
     /** Every completed checkpoint the job's statistics still hold, oldest first. */
     List<Checkpoint> checkpoints() throws Exception {
+        if (standalone != null) {
+            return standalone.checkpoints();
+        }
         List<Checkpoint> done = new ArrayList<>();
         for (AbstractCheckpointStats stats :
                 cluster.getExecutionGraph(job)
@@ -462,8 +508,16 @@ final class JobUnderTest implements AutoCloseable {
      * supervisor (Kubernetes, YARN) would: the job restores from its latest checkpoint.
      */
     void failTaskManager() throws Exception {
-        cluster.terminateTaskManager(0).get();
+        miniCluster().terminateTaskManager(0).get();
         cluster.startTaskManager();
+    }
+
+    /** The MiniCluster the job runs on; the state benchmark triggers and fails only there. */
+    private MiniCluster miniCluster() {
+        if (cluster == null) {
+            throw new IllegalStateException("the job does not run on the MiniCluster here");
+        }
+        return cluster;
     }
 
     /** Heap in use after a full collection, in bytes. */
@@ -475,12 +529,40 @@ final class JobUnderTest implements AutoCloseable {
         return memory.getHeapMemoryUsage().getUsed();
     }
 
+    /** flink-conf/ from the project's root or a module's directory; null where there is none. */
+    private static Path flinkConfDir() {
+        return List.of(Path.of("flink-conf"), Path.of("..", "flink-conf")).stream()
+                .filter(d -> Files.isRegularFile(d.resolve("config.yaml")))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * The standalone cluster's options over flink-conf/config.yaml's: the scenario's, as the
+     * MiniCluster gets them, on a TaskManager of two slots. The TaskManager keeps flink-conf's
+     * memory sizes.
+     */
+    private static Map<String, String> clusterOptions(Scenario scenario, Configuration conf) {
+        Map<String, String> options = new HashMap<>(scenario.flink());
+        options.put(TaskManagerOptions.NUM_TASK_SLOTS.key(), Integer.toString(PARALLELISM));
+        options.put(
+                StateBackendOptions.STATE_BACKEND.key(),
+                conf.get(StateBackendOptions.STATE_BACKEND));
+        options.put(
+                ExecutionOptions.BUFFER_TIMEOUT.key(),
+                conf.get(ExecutionOptions.BUFFER_TIMEOUT).toMillis() + "ms");
+        if (scenario.changelog()) {
+            options.put(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG.key(), "true");
+            options.put(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE.key(), "filesystem");
+            options.put(
+                    FsStateChangelogOptions.BASE_PATH.key(),
+                    conf.get(FsStateChangelogOptions.BASE_PATH));
+        }
+        return options;
+    }
+
     private Configuration flinkConfiguration(Scenario scenario) {
-        Path confDir =
-                List.of(Path.of("flink-conf"), Path.of("..", "flink-conf")).stream()
-                        .filter(d -> Files.isRegularFile(d.resolve("config.yaml")))
-                        .findFirst()
-                        .orElse(null);
+        Path confDir = flinkConfDir();
         Configuration conf =
                 confDir == null
                         ? new Configuration()
@@ -524,6 +606,8 @@ final class JobUnderTest implements AutoCloseable {
         try {
             if (cluster != null) {
                 cluster.close();
+            } else if (standalone != null) {
+                standalone.close();
             } else if (handWritten != null) {
                 handWritten.close();
             }

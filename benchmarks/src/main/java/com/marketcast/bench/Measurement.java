@@ -7,7 +7,8 @@ import org.HdrHistogram.Histogram;
  * One measured interval at one input rate: the latency of every message, and separately of those
  * received while a checkpoint ran (empty if none ran) with the longest checkpoint pauses of any
  * subtask per operator (empty if none ran), the subscriber connections Redis dropped, the cores
- * each component used meanwhile, and the garbage collections that stopped the JVM.
+ * each component used meanwhile, and the garbage collections that stopped the benchmark's JVM and,
+ * where the job runs on a standalone cluster, its TaskManager's (null otherwise).
  */
 record Measurement(
         double targetRate,
@@ -18,7 +19,8 @@ record Measurement(
         Map<String, JobUnderTest.Pause> longestCheckpointPauseByOperator,
         long droppedSubscribers,
         Map<String, Double> cpuCores,
-        GcPauses.Summary gcPauses) {
+        GcPauses.Summary gcPauses,
+        GcPauses.Summary taskManagerGcPauses) {
 
     double fanOut() {
         return updatesPerSec == 0 ? 0 : messagesPerSec / updatesPerSec;

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
@@ -137,7 +138,7 @@ public final class OddsBenchmark {
                 stat(runs, m -> m.percentileMs(50), "%.2f"),
                 stat(runs, m -> m.percentileMs(99), "%.2f"));
         out.println("  CPU " + CpuUsage.describe(medianCpu(runs)));
-        out.println("  " + gcPauses(runs));
+        out.println("  " + gcPauses(runs, Measurement::gcPauses));
         return runs;
     }
 
@@ -181,15 +182,19 @@ public final class OddsBenchmark {
                 options.bufferTimeout,
                 options.redisFlushInterval,
                 options.flink,
-                job);
+                job,
+                options.standalone);
     }
 
     /**
-     * ", buffer timeout 1 ms, Redis flush 1 ms, Flink {...}, job {...}" where the scenario sets
-     * them.
+     * ", on a standalone cluster, buffer timeout 1 ms, Redis flush 1 ms, Flink {...}, job {...}"
+     * where the scenario sets them.
      */
     private static String latencySettings(JobUnderTest.Scenario scenario) {
-        return (scenario.bufferTimeout() == null
+        return (scenario.standalone()
+                        ? ", on a standalone cluster (the TaskManager in a JVM of its own)"
+                        : "")
+                + (scenario.bufferTimeout() == null
                         ? ""
                         : ", buffer timeout " + scenario.bufferTimeout().toMillis() + " ms")
                 + (scenario.redisFlushInterval() == null
@@ -305,22 +310,28 @@ public final class OddsBenchmark {
                 runs.stream().filter(Measurement::sustained).count(),
                 runs.size());
         out.println("          CPU " + CpuUsage.describe(medianCpu(runs)));
-        out.println("          " + gcPauses(runs));
+        out.println("          " + gcPauses(runs, Measurement::gcPauses));
+        if (runs.get(0).taskManagerGcPauses() != null) {
+            out.println(
+                    "          TaskManager " + gcPauses(runs, Measurement::taskManagerGcPauses));
+        }
         return runs;
     }
 
     /**
-     * The garbage collections that stopped the benchmark's JVM (and with it the broker, the job and
-     * the subscribers) while the rate was measured: the floor under the latency percentiles.
+     * The garbage collections that stopped a JVM while the rate was measured: the benchmark's (and
+     * with it the broker, the subscribers and, on the MiniCluster, the job), or a standalone
+     * TaskManager's. The floor under the latency percentiles.
      */
-    private static String gcPauses(List<Measurement> runs) {
+    private static String gcPauses(
+            List<Measurement> runs, Function<Measurement, GcPauses.Summary> jvm) {
         return String.format(
                 Locale.ROOT,
                 "GC pauses %s, median %s ms, longest %s ms, %s %% of the time",
-                stat(runs, m -> m.gcPauses().count(), "%.0f"),
-                stat(runs, m -> m.gcPauses().medianMs(), "%.0f"),
-                stat(runs, m -> m.gcPauses().longestMs(), "%.0f"),
-                stat(runs, m -> 100 * m.gcPauses().shareOfTime(), "%.1f"));
+                stat(runs, m -> jvm.apply(m).count(), "%.0f"),
+                stat(runs, m -> jvm.apply(m).medianMs(), "%.0f"),
+                stat(runs, m -> jvm.apply(m).longestMs(), "%.0f"),
+                stat(runs, m -> 100 * jvm.apply(m).shareOfTime(), "%.1f"));
     }
 
     /** Subscription churn is the job's: the hand-written reducer's subscriptions are fixed. */

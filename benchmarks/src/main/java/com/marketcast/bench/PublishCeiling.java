@@ -86,7 +86,8 @@ final class PublishCeiling implements AutoCloseable {
                 Map.of(),
                 subscribers.dropped(),
                 cpu,
-                gcPauses);
+                gcPauses,
+                null);
     }
 
     private void publish(

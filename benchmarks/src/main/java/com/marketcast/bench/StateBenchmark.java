@@ -108,7 +108,8 @@ final class StateBenchmark {
                         options.bufferTimeout,
                         options.redisFlushInterval,
                         options.flink,
-                        options.job);
+                        options.job,
+                        false); // triggers and fails on the MiniCluster's own API
         try (JobUnderTest stack =
                 new JobUnderTest(scenario, workload, options.shards, options.catalog)) {
             long start = System.nanoTime();
