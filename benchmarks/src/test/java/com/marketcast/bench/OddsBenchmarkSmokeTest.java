@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,42 @@ class OddsBenchmarkSmokeTest {
     }
 
     @Test
+    void onAStandaloneClusterTheTaskManagerIsWatchedInItsOwnJvm() throws Exception {
+        JobUnderTest.Scenario scenario =
+                new JobUnderTest.Scenario(
+                        "rocksdb",
+                        "rocksdb",
+                        false,
+                        Duration.ofSeconds(1),
+                        JobUnderTest.Reducer.ODDS_JOB,
+                        null,
+                        null,
+                        Map.of(),
+                        Map.of(),
+                        true);
+        try (JobUnderTest stack =
+                JobUnderTest.ready(scenario, new Workload(500, 200, 4, 42), 2, false)) {
+            Measurement job =
+                    stack.measure(300, Duration.ofSeconds(1), Duration.ofSeconds(4), 10, 0);
+
+            assertThat(job.messagesPerSec()).isPositive();
+            assertThat(job.latencyMicros().getTotalCount()).isPositive();
+            // the TaskManager's own collections and threads, over JMX
+            assertThat(job.taskManagerGcPauses()).isNotNull();
+            assertThat(job.cpuCores()).containsKey("taskmanager gc+jit+rocksdb native");
+            assertThat(job.cpuCores().get("reducer+sink (task)")).isPositive();
+            // checkpoints every second, read from the JobManager's REST API
+            assertThat(job.longestCheckpointPauseByOperator().keySet())
+                    .anyMatch(operator -> operator.startsWith("market-reducer"));
+            JobUnderTest.Checkpoint last = stack.checkpoints().get(stack.checkpoints().size() - 1);
+            assertThat(last.stateBytes()).isPositive();
+            assertThat(last.stateBytesByOperator().keySet())
+                    .anyMatch(operator -> operator.startsWith("market-reducer"));
+            assertThat(last.externalPath()).startsWith("file:");
+        }
+    }
+
+    @Test
     void badOptionsNameTheOption() {
         assertThat(
                         org.assertj.core.api.Assertions.catchThrowable(
@@ -118,6 +155,21 @@ class OddsBenchmarkSmokeTest {
                         org.assertj.core.api.Assertions.catchThrowable(
                                 () -> BenchmarkOptions.parse(new String[] {"--flink", "no-value"})))
                 .hasMessageContaining("Option 'flink'");
+        assertThat(
+                        org.assertj.core.api.Assertions.catchThrowable(
+                                () -> BenchmarkOptions.parse(new String[] {"--cluster", "k8s"})))
+                .hasMessageContaining("Option 'cluster'")
+                .hasMessageContaining("mini or standalone");
+        assertThat(
+                        org.assertj.core.api.Assertions.catchThrowable(
+                                () ->
+                                        BenchmarkOptions.parse(
+                                                new String[] {
+                                                    "--cluster", "standalone",
+                                                    "--state-sizes", "2000"
+                                                })))
+                .hasMessageContaining("Option 'cluster'")
+                .hasMessageContaining("MiniCluster only");
     }
 
     @Test
