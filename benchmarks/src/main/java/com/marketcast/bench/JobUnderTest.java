@@ -46,10 +46,11 @@ import redis.clients.jedis.Jedis;
 /**
  * The system under test, fresh per scenario: an in-process Kafka broker (the data topic stamps
  * records with their append time, the {@code ts} latency is measured from), a private redis-server,
- * the odds job on a MiniCluster (one TaskManager with two slots) configured by {@code
- * flink-conf/config.yaml} with the scenario's state backend and checkpoint interval, and the
- * subscribers. {@link #ready} also subscribes the workload's channels and starts every market
- * before anything is measured; the state benchmark takes those steps one by one.
+ * the odds job on a MiniCluster (one TaskManager with two slots; or on a standalone cluster, {@link
+ * StandaloneJob}) configured by {@code flink-conf/config.yaml} with the scenario's state backend
+ * and checkpoint interval, and the subscribers. {@link #ready} also subscribes the workload's
+ * channels and starts every market before anything is measured; the state benchmark takes those
+ * steps one by one.
  */
 final class JobUnderTest implements AutoCloseable {
     /** What runs between the feed and the subscribers. */
@@ -227,6 +228,12 @@ final class JobUnderTest implements AutoCloseable {
                         }
                     };
             if (scenario.standalone()) {
+                if (flinkConfDir() == null) {
+                    throw new IllegalStateException(
+                            "a standalone cluster is configured from flink-conf/, found neither in "
+                                    + Path.of("").toAbsolutePath()
+                                    + " nor in its parent");
+                }
                 cluster = null;
                 job = null;
                 standalone =

@@ -6,6 +6,7 @@ import com.marketcast.standalone.StandaloneFlinkCluster;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,17 +71,18 @@ final class StandaloneJob implements AutoCloseable {
         Path jobJar = jobJar();
         int jmxPort = FreePorts.next();
         Map<String, String> options = new HashMap<>(clusterOptions);
-        // one port each for the JobManager and the TaskManager, whichever starts first
-        options.put("jmx.server.port", jmxPort + "-" + (jmxPort + 1));
+        // the JobManager and the TaskManager each take the first free port of the range
+        int lastJmxPort = jmxPort + 9;
+        options.put("jmx.server.port", jmxPort + "-" + lastJmxPort);
         StandaloneFlinkCluster cluster =
                 StandaloneFlinkCluster.start(flinkConf, workDir, 1, options);
         JMXConnector jmx = null;
         try {
-            jmx = connectToTaskManager(jmxPort, jmxPort + 1);
+            jmx = connectToTaskManager(jmxPort, lastJmxPort);
             Configuration client = new Configuration(jobConf);
             client.set(DeploymentOptions.TARGET, "remote");
             client.set(RestOptions.ADDRESS, "localhost");
-            client.set(RestOptions.PORT, Integer.parseInt(cluster.restUrl().replaceAll(".*:", "")));
+            client.set(RestOptions.PORT, URI.create(cluster.restUrl()).getPort());
             client.set(PipelineOptions.JARS, List.of(jobJar.toUri().toString()));
             client.set(PipelineOptions.CLASSPATHS, List.of(benchmarkClasses().toString()));
             // not getExecutionEnvironment: outside a Flink client it makes a local one
@@ -101,7 +103,10 @@ final class StandaloneJob implements AutoCloseable {
         return taskManagerJmx.getMBeanServerConnection();
     }
 
-    /** Every completed checkpoint the JobManager's statistics still hold, oldest first. */
+    /**
+     * Every completed checkpoint seen in the JobManager's statistics, oldest first; each is read
+     * once, a completed checkpoint's statistics do not change.
+     */
     List<JobUnderTest.Checkpoint> checkpoints() {
         String base = "/jobs/" + job.getJobID() + "/checkpoints";
         for (JsonNode stats : cluster.get(base).path("history")) {
@@ -204,7 +209,7 @@ final class StandaloneJob implements AutoCloseable {
     }
 
     /** Where this class was loaded from: B3's reducer travels with the job as user code. */
-    private static java.net.URI benchmarkClasses() throws Exception {
+    private static URI benchmarkClasses() throws Exception {
         return StandaloneJob.class.getProtectionDomain().getCodeSource().getLocation().toURI();
     }
 }
