@@ -74,6 +74,9 @@ final class StandaloneJob implements AutoCloseable {
         // the JobManager and the TaskManager each take the first free port of the range
         int lastJmxPort = jmxPort + 9;
         options.put("jmx.server.port", jmxPort + "-" + lastJmxPort);
+        // the REST API keeps checkpoint statistics for 3 s by default: a checkpoint that ended
+        // just before a measured interval's end would be missed in its "while checkpoints ran"
+        options.put(RestOptions.CACHE_CHECKPOINT_STATISTICS_TIMEOUT.key(), "100ms");
         StandaloneFlinkCluster cluster =
                 StandaloneFlinkCluster.start(flinkConf, workDir, 1, options);
         JMXConnector jmx = null;
