@@ -32,10 +32,13 @@ import org.apache.flink.streaming.api.operators.KeyContext;
  * <p>Each write back sets the keyed state's current key to the market written and then back. The
  * cache is transient and starts empty after every restore.
  *
- * <p>Hits and writes copy (a field-wise copy, far cheaper than a get): the caller gets a state it
- * may change as it would one read from RocksDB. A cached state is never changed in place, so the
- * instance written back may be shared with the heap backend, whose asynchronous snapshots rely on
- * the states they hold not being changed.
+ * <p>The cache owns its states and hands them out: a hit returns the cached instance, which the
+ * caller changes in place and passes to {@link #update}. So a hot market's update allocates no
+ * state, and the cached states, long-lived, are not copied by every young collection, as a fresh
+ * copy per change was (BENCHMARKS.md, "Hot market states changed in place"). States cross to the
+ * keyed state as copies, both ways: a heap backend (also under the changelog backend) keeps the
+ * instances it is given and returns its own, whose asynchronous snapshots rely on them not being
+ * changed. A caller that changes a state it read must {@link #update} it.
  */
 final class CachedMarketState {
     private final ValueState<MarketState> stored;
@@ -73,20 +76,22 @@ final class CachedMarketState {
     }
 
     /**
-     * The state of {@code marketId}, the current key; null while it has none. A hit is a copy of
-     * the cached state; a miss is what the keyed state returns, as without the cache, and the cache
-     * keeps a copy of it.
+     * The state of {@code marketId}, the current key; null while it has none. A hit is the cached
+     * state itself; a miss is a copy of the keyed state's, which the cache keeps from now on.
+     * Without capacity it is what the keyed state returns.
      */
     MarketState value(String marketId) throws IOException {
         MarketState cached = recent.get(marketId);
         if (cached != null) {
-            return MarketStateSerializer.INSTANCE.copy(cached);
+            return cached;
         }
         MarketState state = stored.value();
-        if (state != null && capacity > 0) {
-            keep(marketId, MarketStateSerializer.INSTANCE.copy(state));
+        if (state == null || capacity == 0) {
+            return state;
         }
-        return state;
+        MarketState own = MarketStateSerializer.INSTANCE.copy(state);
+        keep(marketId, own);
+        return own;
     }
 
     /**
@@ -98,7 +103,9 @@ final class CachedMarketState {
             stored.update(state);
             return;
         }
-        keep(state.marketId, MarketStateSerializer.INSTANCE.copy(state));
+        if (recent.get(state.marketId) != state) {
+            keep(state.marketId, state); // a new market's first state: the cache takes it over
+        }
         changed.putIfAbsent(state.marketId, now);
         oldestChangeAt = Math.min(oldestChangeAt, now);
         if (oldestChangeAt > now - writeDelayMs) {
@@ -130,7 +137,7 @@ final class CachedMarketState {
         Object current = keys.getCurrentKey();
         for (String marketId : changed.keySet()) {
             keys.setCurrentKey(marketId);
-            stored.update(recent.get(marketId));
+            stored.update(MarketStateSerializer.INSTANCE.copy(recent.get(marketId)));
         }
         changed.clear();
         restore(current);
@@ -154,11 +161,11 @@ final class CachedMarketState {
         }
     }
 
-    /** Writes {@code state} as {@code marketId}'s, then goes back to the current key. */
+    /** Writes a copy of {@code state} as {@code marketId}'s, then goes back to the current key. */
     private void writeAs(String marketId, MarketState state) throws IOException {
         Object current = keys.getCurrentKey();
         keys.setCurrentKey(marketId);
-        stored.update(state);
+        stored.update(MarketStateSerializer.INSTANCE.copy(state));
         restore(current);
     }
 

@@ -2,6 +2,7 @@ package com.marketcast.odds.markets;
 
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,12 @@ import org.apache.flink.api.common.state.MapState;
  *
  * <p>Unlike {@link CachedMarketState}, which writes a changed state back late, writes go through to
  * the keyed state at once and drop the market's cached list (it is read again as the keyed state
- * iterates it, in the same order). As there, the cache is transient, and hits are copies: the cache
- * holds its own, never the instances of the keyed state or the caller's. Point reads ({@link #get},
- * {@link #isEmpty}) go to the keyed state. Every method takes the current key, the market: the
- * broadcast side writes here inside {@code applyToKeyedState} too.
+ * iterates it, in the same order). As there, the cache is transient and holds copies of the keyed
+ * state's subscriptions, never its instances. A hit is the cached list itself, so a hot market's
+ * update allocates nothing per subscriber; a caller that changes one of its subscriptions must
+ * {@link #put} it, which drops the list. Point reads ({@link #get}, {@link #isEmpty}) go to the
+ * keyed state. Every method takes the current key, the market: the broadcast side writes here
+ * inside {@code applyToKeyedState} too.
  */
 final class CachedSubscribers {
     private final MapState<String, Subscription> stored;
@@ -38,13 +41,14 @@ final class CachedSubscribers {
     }
 
     /**
-     * The market's subscriptions, in the keyed state's order. A hit is a copy of the cached list; a
-     * miss is what the keyed state returns, as without the cache, and the cache keeps a copy of it.
+     * The market's subscriptions, in the keyed state's order. A hit is the cached list, not to be
+     * changed but through {@link #put} and {@link #remove}; a miss is what the keyed state returns,
+     * as without the cache, and the cache keeps a copy of it.
      */
     Iterable<Map.Entry<String, Subscription>> entries(String marketId) throws Exception {
         List<Map.Entry<String, Subscription>> cached = recent.get(marketId);
         if (cached != null) {
-            return copies(cached);
+            return Collections.unmodifiableList(cached);
         }
         if (capacity == 0) {
             return stored.entries();

@@ -79,8 +79,10 @@ public class MarketState {
         long next = version + 1;
         boolean changed = false;
         seq = update.seq;
-        if (update.eventId != null && event == null) {
-            eventId = update.eventId; // the catalog's event, once known, is authoritative
+        if (update.eventId != null && event == null && !update.eventId.equals(eventId)) {
+            // the catalog's event, once known, is authoritative; an equal id keeps the held string,
+            // so a state changed in place does not point at every update's own
+            eventId = update.eventId;
         }
         if (update.status != null) {
             feedStatus = update.status;

@@ -2,7 +2,9 @@ package com.marketcast.odds.markets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.streaming.api.operators.KeyContext;
@@ -77,21 +79,30 @@ class CachedMarketStateTest {
     }
 
     @Test
-    void callersGetCopiesAndTheCacheKeepsItsOwn() throws Exception {
+    void callersChangeTheCachedStateInPlaceAndTheKeyedStateGetsCopies() throws Exception {
         CountingState stored = new CountingState();
         CachedMarketState cache = new CachedMarketState(stored, stored, 16, NEVER);
         stored.key = "m1";
         MarketState written = state("m1", 1);
         cache.update(written, 0);
-        written.selections[0].price = 9.0; // changed after the write, not written again
+        assertThat(cache.value("m1")).isSameAs(written); // the cache took the new state over
 
         MarketState read = cache.value("m1");
-        assertThat(read.selections[0].price).isEqualTo(1.5);
         read.version = 2;
-        read.selections[0].price = 3.0; // changed by the caller, not written
-        assertThat(cache.value("m1").version).isEqualTo(1);
-        assertThat(cache.value("m1").selections[0].price).isEqualTo(1.5);
-        assertThat(cache.value("m1")).isNotSameAs(cache.value("m1"));
+        read.selections[0].price = 3.0;
+        cache.update(read, 0);
+        cache.writeBack();
+        MarketState kept = stored.values.get("m1");
+        assertThat(kept.version).isEqualTo(2);
+        assertThat(kept.selections[0].price).isEqualTo(3.0);
+        assertThat(stored.written.get(0)).isNotSameAs(read); // a copy: the cache changes its own
+
+        stored.key = "m2";
+        stored.values.put("m2", state("m2", 5));
+        MarketState missed = cache.value("m2");
+        assertThat(missed).isNotSameAs(stored.returned.get(stored.returned.size() - 1));
+        assertThat(cache.value("m2")).isSameAs(missed); // held from now on, read once
+        assertThat(stored.reads).isEqualTo(1);
     }
 
     @Test
@@ -155,18 +166,23 @@ class CachedMarketStateTest {
     private static final class CountingState implements ValueState<MarketState>, KeyContext {
         final Map<String, MarketState> values = new HashMap<>();
         String key;
+        final List<MarketState> written = new ArrayList<>();
+        final List<MarketState> returned = new ArrayList<>();
         int reads;
         int writes;
 
         @Override
         public MarketState value() {
             reads++;
-            return MarketStateSerializer.INSTANCE.copy(values.get(key));
+            MarketState value = MarketStateSerializer.INSTANCE.copy(values.get(key));
+            returned.add(value);
+            return value;
         }
 
         @Override
         public void update(MarketState value) {
             writes++;
+            written.add(value);
             values.put(key, MarketStateSerializer.INSTANCE.copy(value));
         }
 

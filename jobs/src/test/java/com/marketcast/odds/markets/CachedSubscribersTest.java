@@ -1,6 +1,7 @@
 package com.marketcast.odds.markets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,22 +53,31 @@ class CachedSubscribersTest {
     }
 
     @Test
-    void hitsAreCopiesTheCacheKeepsItsOwnAndNoCapacityMeansEveryReadIterates() throws Exception {
+    void hitsAreTheCachesOwnSubscriptionsAndAChangeIsPutNoCapacityMeansEveryReadIterates()
+            throws Exception {
         CachedSubscribers cache = new CachedSubscribers(stored, 16);
         put(cache, "m1", "c1");
         stored.key = "m1";
         // a miss hands out what the keyed state gave (as without the cache): changed, not written
         first(cache.entries("m1")).sentVersion = 7;
-        assertThat(first(cache.entries("m1")).sentVersion).isZero(); // the cache kept its own
-        first(cache.entries("m1")).sentVersion = 8; // a hit: a copy, changed, not written
-        assertThat(first(cache.entries("m1")).sentVersion).isZero();
-        assertThat(stored.get("c1").sentVersion).isEqualTo(7); // the hit reached nothing stored
+        Subscription held = first(cache.entries("m1")); // the cache kept a copy of its own
+        assertThat(held.sentVersion).isZero();
+        assertThat(first(cache.entries("m1"))).isSameAs(held); // a hit allocates no copy
         assertThat(stored.iterations).isEqualTo(1);
+
+        held.sentVersion = 8; // a change is put: it reaches the keyed state and drops the list
+        cache.put("m1", "c1", held);
+        assertThat(stored.get("c1").sentVersion).isEqualTo(8);
+        assertThat(first(cache.entries("m1"))).isNotSameAs(held);
+        assertThat(first(cache.entries("m1")).sentVersion).isEqualTo(8);
+        assertThat(stored.iterations).isEqualTo(2);
+        assertThatThrownBy(() -> cache.entries("m1").iterator().remove())
+                .isInstanceOf(UnsupportedOperationException.class);
 
         CachedSubscribers none = new CachedSubscribers(stored, 0);
         none.entries("m1");
         none.entries("m1");
-        assertThat(stored.iterations).isEqualTo(3);
+        assertThat(stored.iterations).isEqualTo(4);
     }
 
     private static Subscription first(Iterable<Map.Entry<String, Subscription>> entries) {
