@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +44,14 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private static final String RESOURCES = "/marketcast-flink-standalone/";
     private static final String EXEC_RESULT = "BASH_JAVA_UTILS_EXEC_RESULT:";
     private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
+    private static final Pattern JAVA_OPTS =
+            Pattern.compile("env\\.java\\.opts\\.(all|jobmanager|taskmanager|client):(.*)");
     private static final Pattern SAVEPOINT = Pattern.compile("Savepoint completed\\. Path: (\\S+)");
 
     private final Path workDir;
     private final Path confDir;
     private final String classpath;
-    private final List<String> javaOpts;
+    private final Map<String, List<String>> javaOpts;
     private final int restPort;
     private final String prometheusPorts;
     private final List<Process> processes = new ArrayList<>();
@@ -60,7 +63,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             Path workDir,
             Path confDir,
             String classpath,
-            List<String> javaOpts,
+            Map<String, List<String>> javaOpts,
             int restPort,
             String prometheusPorts) {
         this.workDir = workDir;
@@ -125,7 +128,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                     StandardCopyOption.REPLACE_EXISTING);
 
             String classpath = resource("lib.classpath").trim();
-            List<String> javaOpts = javaOptsAll(confDir.resolve("config.yaml"));
+            Map<String, List<String>> javaOpts =
+                    javaOpts(Files.readString(confDir.resolve("config.yaml")));
             StandaloneFlinkCluster cluster =
                     new StandaloneFlinkCluster(
                             workDir, confDir, classpath, javaOpts, restPort, promPorts);
@@ -164,7 +168,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     public synchronized void startTaskManager() {
         int index = taskManagers++;
         List<String> params = bashJavaUtils("GET_TM_RESOURCE_PARAMS");
-        List<String> command = new ArrayList<>(javaCommand(split(params.get(0))));
+        List<String> command = new ArrayList<>(javaCommand(split(params.get(0)), "taskmanager"));
         command.add("org.apache.flink.runtime.taskexecutor.TaskManagerRunner");
         command.add("--configDir");
         command.add(confDir.toString());
@@ -210,7 +214,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      * a client JVM with this cluster's configuration, and returns what it printed.
      */
     public String flink(List<String> args) {
-        List<String> command = new ArrayList<>(javaCommand(List.of()));
+        List<String> command = new ArrayList<>(javaCommand(List.of(), "client"));
         command.add("org.apache.flink.client.cli.CliFrontend");
         command.addAll(args);
         return runToEnd(command, "client-" + args.get(0), Duration.ofMinutes(2));
@@ -299,7 +303,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
     private void startJobManager() {
         List<String> params = bashJavaUtils("GET_JM_RESOURCE_PARAMS");
-        List<String> command = new ArrayList<>(javaCommand(split(params.get(0))));
+        List<String> command = new ArrayList<>(javaCommand(split(params.get(0)), "jobmanager"));
         command.add("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint");
         command.add("--configDir");
         command.add(confDir.toString());
@@ -340,7 +344,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      * options that fix the derived memory sizes (a TaskManager refuses to start without them).
      */
     private List<String> bashJavaUtils(String command) {
-        List<String> java = new ArrayList<>(javaCommand(List.of()));
+        List<String> java = new ArrayList<>(javaCommand(List.of(), "all"));
         java.add("org.apache.flink.runtime.util.bash.BashJavaUtils");
         java.add(command);
         java.add("--configDir");
@@ -359,12 +363,18 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         return results;
     }
 
-    /** {@code java <jvm flags> <env.java.opts.all> -cp <lib> }, with log4j from the conf dir. */
-    private List<String> javaCommand(List<String> jvmFlags) {
+    /**
+     * {@code java <jvm flags> <env.java.opts.all> <env.java.opts.ROLE> -cp <lib> }, with log4j from
+     * the conf dir: the order of Flink's scripts, so a role's options win.
+     */
+    private List<String> javaCommand(List<String> jvmFlags, String role) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags);
-        command.addAll(javaOpts);
+        command.addAll(javaOpts.getOrDefault("all", List.of()));
+        if (!role.equals("all")) {
+            command.addAll(javaOpts.getOrDefault(role, List.of()));
+        }
         command.add(
                 "-Dlog4j.configurationFile=" + confDir.resolve("log4j-console.properties").toUri());
         command.add("-cp");
@@ -486,14 +496,29 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         return out.toString();
     }
 
-    /** {@code env.java.opts.all} of the configuration: the Java 17 opens Flink needs. */
-    private static List<String> javaOptsAll(Path configYaml) throws IOException {
-        for (String line : Files.readAllLines(configYaml)) {
-            if (line.startsWith("env.java.opts.all:")) {
-                return split(line.substring("env.java.opts.all:".length()));
+    /**
+     * The configuration's {@code env.java.opts.all} (the Java 17 opens Flink needs) and {@code
+     * env.java.opts.jobmanager}, {@code .taskmanager} and {@code .client}, by the key's last part.
+     */
+    static Map<String, List<String>> javaOpts(String configYaml) {
+        Map<String, List<String>> options = new HashMap<>();
+        for (String line : configYaml.split("\n")) {
+            Matcher option = JAVA_OPTS.matcher(line);
+            if (option.matches()) {
+                options.put(option.group(1), split(unquote(option.group(2))));
             }
         }
-        return List.of();
+        return options;
+    }
+
+    /** A YAML scalar's value: the quotes of a quoted one removed. */
+    private static String unquote(String value) {
+        String trimmed = value.trim();
+        boolean quoted =
+                trimmed.length() >= 2
+                        && (trimmed.startsWith("\"") && trimmed.endsWith("\"")
+                                || trimmed.startsWith("'") && trimmed.endsWith("'"));
+        return quoted ? trimmed.substring(1, trimmed.length() - 1) : trimmed;
     }
 
     private static List<String> split(String options) {

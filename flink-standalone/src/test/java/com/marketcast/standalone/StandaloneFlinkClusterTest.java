@@ -1,8 +1,10 @@
 package com.marketcast.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,5 +31,23 @@ class StandaloneFlinkClusterTest {
                                 + "taskmanager.numberOfTaskSlots: 2\n"
                                 + "\n"
                                 + "io.tmp.dirs: /tmp/x\n");
+    }
+
+    @Test
+    void javaOptionsAreReadForEveryRoleAsFlinksScriptsReadThem() {
+        String yaml =
+                "env.java.opts.all: --add-opens=java.base/java.lang=ALL-UNNAMED  -Da=1\n"
+                        + "env.java.opts.taskmanager: \"-Xlog:gc*:file=/tmp/tm.log -Db=2\"\n"
+                        + "env.java.opts.jobmanager: '-Dc=3'\n"
+                        + "# env.java.opts.client: -Dcommented=1\n"
+                        + "env.java.opts.unknown: -Dd=4\n";
+
+        assertThat(StandaloneFlinkCluster.javaOpts(yaml))
+                .containsOnly(
+                        entry(
+                                "all",
+                                List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "-Da=1")),
+                        entry("taskmanager", List.of("-Xlog:gc*:file=/tmp/tm.log", "-Db=2")),
+                        entry("jobmanager", List.of("-Dc=3")));
     }
 }

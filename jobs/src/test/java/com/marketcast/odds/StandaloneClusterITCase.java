@@ -63,8 +63,12 @@ class StandaloneClusterITCase {
                         workDir.toAbsolutePath(),
                         1,
                         Map.of(
-                                "jobmanager.memory.process.size", "768m",
-                                "taskmanager.memory.process.size", "1280m"));
+                                "jobmanager.memory.process.size",
+                                "768m",
+                                "taskmanager.memory.process.size",
+                                "1280m",
+                                "env.java.opts.taskmanager",
+                                "-Xlog:gc:file=" + workDir.toAbsolutePath().resolve("tm-gc.log")));
     }
 
     @AfterAll
@@ -113,6 +117,8 @@ class StandaloneClusterITCase {
                             "127.0.0.1", SharedServices.redis().port(), channelCommands::resync);
             String job = cluster.submit(jobJar, List.of("--parallelism", "2"), jobArgs);
             awaitRunning(job);
+            // the TaskManager's own JVM options reach it, as with Flink's scripts: its GC log
+            assertThat(workDir.resolve("tm-gc.log")).content().contains("Using G1");
 
             channelCommands.subscribeAndBegin(channel, markets);
             feed.updates(markets, 10).forEach(r -> kafka.send(updates, r.marketId, r.json));
