@@ -14,18 +14,25 @@ import org.apache.flink.api.common.state.MapState;
  * iterator over its subscribers.
  *
  * <p>Unlike {@link CachedMarketState}, which writes a changed state back late, writes go through to
- * the keyed state at once and drop the market's cached list (it is read again as the keyed state
- * iterates it, in the same order). As there, the cache is transient and holds copies of the keyed
- * state's subscriptions, never its instances. A hit is the cached list itself, so a hot market's
- * update allocates nothing per subscriber; a caller that changes one of its subscriptions must
- * {@link #put} it, which drops the list. Point reads ({@link #get}, {@link #isEmpty}) go to the
- * keyed state. Every method takes the current key, the market: the broadcast side writes here
+ * the keyed state at once, and to the market's cached subscriptions too: a held market stays held
+ * through subscription churn. Why not drop and read it again: a market with thousands of channels
+ * sees a subscribe or unsubscribe every fraction of a second, and each new read made as many new
+ * objects, which lived for seconds and were copied by every young collection in between
+ * (BENCHMARKS.md, "The subscribers' cache kept through churn").
+ *
+ * <p>A held market iterates in the keyed state's order at its read, with later subscriptions last:
+ * the order of a market's messages to different channels, which nothing relies on. The cache is
+ * transient, and holds copies of the keyed state's subscriptions, never its instances or the
+ * caller's: the heap backend (also under the changelog backend) keeps what it is given. A hit is
+ * the cached subscriptions themselves, so a hot market's update allocates nothing per subscriber; a
+ * caller that changes one must {@link #put} it. Point reads ({@link #get}, {@link #isEmpty}) go to
+ * the keyed state. Every method takes the current key, the market: the broadcast side writes here
  * inside {@code applyToKeyedState} too.
  */
 final class CachedSubscribers {
     private final MapState<String, Subscription> stored;
     private final int capacity;
-    private final LinkedHashMap<String, List<Map.Entry<String, Subscription>>> recent =
+    private final LinkedHashMap<String, LinkedHashMap<String, Subscription>> recent =
             new LinkedHashMap<>(16, 0.75f, true);
 
     /** How many subscriptions {@link #recent} holds, over all its markets. */
@@ -41,14 +48,14 @@ final class CachedSubscribers {
     }
 
     /**
-     * The market's subscriptions, in the keyed state's order. A hit is the cached list, not to be
-     * changed but through {@link #put} and {@link #remove}; a miss is what the keyed state returns,
-     * as without the cache, and the cache keeps a copy of it.
+     * The market's subscriptions. A hit is the cached ones, not to be changed but through {@link
+     * #put} and {@link #remove}, and not while iterating; a miss is what the keyed state returns,
+     * as without the cache, and the cache keeps copies of it.
      */
     Iterable<Map.Entry<String, Subscription>> entries(String marketId) throws Exception {
-        List<Map.Entry<String, Subscription>> cached = recent.get(marketId);
+        LinkedHashMap<String, Subscription> cached = recent.get(marketId);
         if (cached != null) {
-            return Collections.unmodifiableList(cached);
+            return Collections.unmodifiableCollection(cached.entrySet());
         }
         if (capacity == 0) {
             return stored.entries();
@@ -71,48 +78,54 @@ final class CachedSubscribers {
 
     void put(String marketId, String channelId, Subscription subscription) throws Exception {
         stored.put(channelId, subscription);
-        forget(marketId);
+        LinkedHashMap<String, Subscription> cached = recent.get(marketId);
+        if (cached == null) {
+            return;
+        }
+        if (cached.put(channelId, SubscriptionSerializer.INSTANCE.copy(subscription)) == null) {
+            held++;
+            evictBeyondCapacity();
+        }
     }
 
     void remove(String marketId, String channelId) throws Exception {
         stored.remove(channelId);
-        forget(marketId);
+        LinkedHashMap<String, Subscription> cached = recent.get(marketId);
+        if (cached != null && cached.remove(channelId) != null) {
+            held--;
+        }
     }
 
     void clear(String marketId) {
         stored.clear();
-        forget(marketId);
+        LinkedHashMap<String, Subscription> dropped = recent.remove(marketId);
+        if (dropped != null) {
+            held -= dropped.size();
+        }
     }
 
     private void remember(String marketId, List<Map.Entry<String, Subscription>> entries) {
         if (entries.size() > capacity) {
             return; // more than the whole cache: stays in the keyed state only
         }
-        recent.put(marketId, copies(entries));
-        held += entries.size();
+        LinkedHashMap<String, Subscription> copies = new LinkedHashMap<>();
+        for (Map.Entry<String, Subscription> entry : entries) {
+            copies.put(entry.getKey(), SubscriptionSerializer.INSTANCE.copy(entry.getValue()));
+        }
+        recent.put(marketId, copies);
+        held += copies.size();
+        evictBeyondCapacity();
+    }
+
+    /**
+     * Drops the markets read least recently until the cache is within its capacity; the market just
+     * written or read is the last to go, once it alone is over.
+     */
+    private void evictBeyondCapacity() {
         var eldest = recent.entrySet().iterator();
         while (held > capacity) {
             held -= eldest.next().getValue().size();
             eldest.remove();
         }
-    }
-
-    private void forget(String marketId) {
-        List<Map.Entry<String, Subscription>> dropped = recent.remove(marketId);
-        if (dropped != null) {
-            held -= dropped.size();
-        }
-    }
-
-    private static List<Map.Entry<String, Subscription>> copies(
-            Iterable<Map.Entry<String, Subscription>> entries) {
-        List<Map.Entry<String, Subscription>> copies = new ArrayList<>();
-        for (Map.Entry<String, Subscription> entry : entries) {
-            copies.add(
-                    new SimpleEntry<>(
-                            entry.getKey(),
-                            SubscriptionSerializer.INSTANCE.copy(entry.getValue())));
-        }
-        return copies;
     }
 }
