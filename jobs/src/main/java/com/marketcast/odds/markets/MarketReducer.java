@@ -219,8 +219,7 @@ public class MarketReducer
         subscribers =
                 new CachedSubscribers(
                         getRuntimeContext().getMapState(SUBSCRIBERS),
-                        cached * SUBSCRIPTIONS_PER_HOT_MARKET,
-                        market::lastReadHeld);
+                        cached * SUBSCRIPTIONS_PER_HOT_MARKET);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
         boundaryDue = getRuntimeContext().getState(BOUNDARY_DUE);
