@@ -33,11 +33,10 @@ import org.apache.flink.streaming.api.operators.KeyContext;
  * cache is transient and starts empty after every restore.
  *
  * <p>The cache owns its states and hands them out: a hit returns the cached instance, which the
- * caller changes in place and passes to {@link #update}, so a hot market's update copies no state
- * (BENCHMARKS.md, "The subscribers' cache kept through churn"). States cross to the keyed state as
- * copies, both ways: a heap backend (also under the changelog backend) keeps the instances it is
- * given and returns its own, whose asynchronous snapshots rely on them not being changed. A caller
- * that changes a state it read must {@link #update} it.
+ * caller changes in place and passes to {@link #update}, so a hit allocates nothing. States cross
+ * to the keyed state as copies, both ways: a heap backend (also under the changelog backend) keeps
+ * the instances it is given and returns its own, whose asynchronous snapshots rely on them not
+ * being changed. A caller that changes a state it read must {@link #update} it.
  */
 final class CachedMarketState {
     private final ValueState<MarketState> stored;

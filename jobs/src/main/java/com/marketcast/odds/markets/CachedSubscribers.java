@@ -18,7 +18,7 @@ import org.apache.flink.api.common.state.MapState;
  * through subscription churn. Why not drop and read it again: a market with thousands of channels
  * sees a subscribe or unsubscribe every fraction of a second, and each new read made as many new
  * objects, which lived for seconds and were copied by every young collection in between
- * (BENCHMARKS.md, "The subscribers' cache kept through churn").
+ * (BENCHMARKS.md, "The hot markets' caches and the TaskManager's young collections").
  *
  * <p>A held market iterates in the keyed state's order at its read, with later subscriptions last:
  * the order of a market's messages to different channels, which nothing relies on. The cache is
