@@ -58,6 +58,9 @@ final class CachedMarketState {
      */
     private long oldestChangeAt = Long.MAX_VALUE;
 
+    /** Whether the last {@link #value} found its market held: read before, not pushed out since. */
+    private boolean lastReadHeld;
+
     /**
      * @param stored the market state of the current key
      * @param keys sets the current key of {@code stored} to write back other markets' states
@@ -80,6 +83,7 @@ final class CachedMarketState {
      */
     MarketState value(String marketId) throws IOException {
         MarketState cached = recent.get(marketId);
+        lastReadHeld = cached != null;
         if (cached != null) {
             return cached;
         }
@@ -139,6 +143,14 @@ final class CachedMarketState {
         }
         changed.clear();
         restore(current);
+    }
+
+    /**
+     * Whether the last {@link #value} was a hit: the market was read before and not pushed out
+     * since, so it is read again and again. {@link CachedSubscribers} admits only such markets.
+     */
+    boolean lastReadHeld() {
+        return lastReadHeld;
     }
 
     /** How many markets' states wait for {@link #writeBack()}. */

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.state.MapState;
 
 /**
@@ -20,6 +21,11 @@ import org.apache.flink.api.common.state.MapState;
  * objects, which lived for seconds and were copied by every young collection in between
  * (BENCHMARKS.md, "The hot markets' caches and the TaskManager's young collections").
  *
+ * <p>Only a market read again while its state is held in {@link CachedMarketState} is admitted:
+ * under the feed's skew most markets outside the hot set are read once in a while, and holding
+ * their subscriptions only until the next market pushes them out made objects that lived for
+ * seconds, the costliest kind for a young collection.
+ *
  * <p>A held market iterates in the keyed state's order at its read, with later subscriptions last:
  * the order of a market's messages to different channels, which nothing relies on. The cache is
  * transient, and holds copies of the keyed state's subscriptions, never its instances or the
@@ -32,6 +38,7 @@ import org.apache.flink.api.common.state.MapState;
 final class CachedSubscribers {
     private final MapState<String, Subscription> stored;
     private final int capacity;
+    private final BooleanSupplier admit;
     private final LinkedHashMap<String, LinkedHashMap<String, Subscription>> recent =
             new LinkedHashMap<>(16, 0.75f, true);
 
@@ -41,10 +48,12 @@ final class CachedSubscribers {
     /**
      * @param stored the subscriptions of the current key
      * @param capacity how many subscriptions to keep, over all markets; 0 keeps none
+     * @param admit whether the market read now is to be held: asked on a miss
      */
-    CachedSubscribers(MapState<String, Subscription> stored, int capacity) {
+    CachedSubscribers(MapState<String, Subscription> stored, int capacity, BooleanSupplier admit) {
         this.stored = stored;
         this.capacity = capacity;
+        this.admit = admit;
     }
 
     /**
@@ -57,7 +66,7 @@ final class CachedSubscribers {
         if (cached != null) {
             return Collections.unmodifiableCollection(cached.entrySet());
         }
-        if (capacity == 0) {
+        if (capacity == 0 || !admit.getAsBoolean()) {
             return stored.entries();
         }
         List<Map.Entry<String, Subscription>> read = new ArrayList<>();

@@ -219,7 +219,8 @@ public class MarketReducer
         subscribers =
                 new CachedSubscribers(
                         getRuntimeContext().getMapState(SUBSCRIBERS),
-                        cached * SUBSCRIPTIONS_PER_HOT_MARKET);
+                        cached * SUBSCRIPTIONS_PER_HOT_MARKET,
+                        market::lastReadHeld);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
         boundaryDue = getRuntimeContext().getState(BOUNDARY_DUE);

@@ -86,6 +86,7 @@ class CachedMarketStateTest {
         MarketState written = state("m1", 1);
         cache.update(written, 0);
         assertThat(cache.value("m1")).isSameAs(written); // the cache took the new state over
+        assertThat(cache.lastReadHeld()).isTrue();
 
         MarketState read = cache.value("m1");
         read.version = 2;
@@ -100,6 +101,7 @@ class CachedMarketStateTest {
         stored.key = "m2";
         stored.values.put("m2", state("m2", 5));
         MarketState missed = cache.value("m2");
+        assertThat(cache.lastReadHeld()).isFalse();
         assertThat(missed).isNotSameAs(stored.returned.get(stored.returned.size() - 1));
         assertThat(cache.value("m2")).isSameAs(missed); // held from now on, read once
         assertThat(stored.reads).isEqualTo(1);

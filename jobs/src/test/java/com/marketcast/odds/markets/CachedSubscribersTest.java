@@ -19,7 +19,7 @@ class CachedSubscribersTest {
     @Test
     void aMarketReadTwiceIsIteratedOnceAndWritesReachBothTheKeyedStateAndTheHeldMarket()
             throws Exception {
-        CachedSubscribers cache = new CachedSubscribers(stored, 16);
+        CachedSubscribers cache = new CachedSubscribers(stored, 16, () -> true);
         put(cache, "m1", "c1", "c2");
         assertThat(channels(cache.entries("m1"))).containsExactly("c1", "c2");
         assertThat(channels(cache.entries("m1"))).containsExactly("c1", "c2");
@@ -39,7 +39,7 @@ class CachedSubscribersTest {
 
     @Test
     void theCapacityCountsSubscriptionsAndTheMarketReadLeastRecentlyGoesFirst() throws Exception {
-        CachedSubscribers cache = new CachedSubscribers(stored, 4);
+        CachedSubscribers cache = new CachedSubscribers(stored, 4, () -> true);
         put(cache, "m1", "c1", "c2");
         put(cache, "m2", "c1", "c2");
         put(cache, "m3", "c1", "c2", "c3", "c4", "c5"); // more than the whole cache
@@ -57,7 +57,7 @@ class CachedSubscribersTest {
 
     @Test
     void aHeldMarketGrowingOverTheCapacityPushesTheLeastRecentlyReadOut() throws Exception {
-        CachedSubscribers cache = new CachedSubscribers(stored, 4);
+        CachedSubscribers cache = new CachedSubscribers(stored, 4, () -> true);
         put(cache, "m1", "c1", "c2");
         put(cache, "m2", "c1", "c2");
         read(cache, "m1", "m2"); // 4 held
@@ -79,7 +79,7 @@ class CachedSubscribersTest {
     @Test
     void hitsAreTheCachesOwnSubscriptionsAndAChangeIsPutNoCapacityMeansEveryReadIterates()
             throws Exception {
-        CachedSubscribers cache = new CachedSubscribers(stored, 16);
+        CachedSubscribers cache = new CachedSubscribers(stored, 16, () -> true);
         put(cache, "m1", "c1");
         stored.key = "m1";
         // a miss hands out what the keyed state gave (as without the cache): changed, not written
@@ -102,9 +102,24 @@ class CachedSubscribersTest {
                         })
                 .isInstanceOf(UnsupportedOperationException.class);
 
-        CachedSubscribers none = new CachedSubscribers(stored, 0);
+        CachedSubscribers none = new CachedSubscribers(stored, 0, () -> true);
         none.entries("m1");
         none.entries("m1");
+        assertThat(stored.iterations).isEqualTo(3);
+    }
+
+    @Test
+    void onlyAMarketTheAdmissionNamesIsHeld() throws Exception {
+        boolean[] admit = {false};
+        CachedSubscribers cache = new CachedSubscribers(stored, 16, () -> admit[0]);
+        put(cache, "m1", "c1");
+        read(cache, "m1", "m1");
+        assertThat(stored.iterations).isEqualTo(2); // read once in a while: not held
+        admit[0] = true;
+        read(cache, "m1", "m1");
+        assertThat(stored.iterations).isEqualTo(3);
+        admit[0] = false; // asked on a miss only: a held market stays
+        read(cache, "m1");
         assertThat(stored.iterations).isEqualTo(3);
     }
 
