@@ -16,15 +16,15 @@ import org.apache.flink.api.common.state.MapState;
  *
  * <p>Unlike {@link CachedMarketState}, which writes a changed state back late, writes go through to
  * the keyed state at once, and to the market's cached subscriptions too: a held market stays held
- * through subscription churn. Why not drop and read it again: a market with thousands of channels
- * sees a subscribe or unsubscribe every fraction of a second, and each new read made as many new
- * objects, which lived for seconds and were copied by every young collection in between
- * (BENCHMARKS.md, "The hot markets' caches and the TaskManager's young collections").
+ * through subscription churn. Why not drop it and read it again: a market with thousands of
+ * channels sees a subscribe or unsubscribe every fraction of a second, and each read made as many
+ * objects again.
  *
  * <p>Only a market read again while its state is held in {@link CachedMarketState} is admitted:
  * under the feed's skew most markets outside the hot set are read once in a while, and holding
- * their subscriptions only until the next market pushes them out made objects that lived for
- * seconds, the costliest kind for a young collection.
+ * their subscriptions until other markets push them out made objects that live for seconds, which
+ * every young collection copies: a sixth of what the TaskManager's copied (BENCHMARKS.md, "The hot
+ * markets' caches and the TaskManager's young collections").
  *
  * <p>A held market iterates in the keyed state's order at its read, with later subscriptions last:
  * the order of a market's messages to different channels, which nothing relies on. The cache is
