@@ -220,6 +220,8 @@ public class MarketReducer
                 new CachedSubscribers(
                         getRuntimeContext().getMapState(SUBSCRIBERS),
                         cached * SUBSCRIPTIONS_PER_HOT_MARKET,
+                        // a broadcast scan reads no state first and asks after the last read:
+                        // only which markets are held can differ, never what a subscriber gets
                         market::lastReadHeld);
         throttleTimer = getRuntimeContext().getState(THROTTLE_TIMER);
         boundaryTimer = getRuntimeContext().getState(BOUNDARY_TIMER);
