@@ -18,7 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.GlobalConfiguration;
 
 /**
  * A real Flink standalone session cluster on this machine, the way Flink's own scripts start one
@@ -44,8 +47,6 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     private static final String RESOURCES = "/marketcast-flink-standalone/";
     private static final String EXEC_RESULT = "BASH_JAVA_UTILS_EXEC_RESULT:";
     private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
-    private static final Pattern JAVA_OPTS =
-            Pattern.compile("env\\.java\\.opts\\.(all|jobmanager|taskmanager|client):(.*)");
     private static final Pattern SAVEPOINT = Pattern.compile("Savepoint completed\\. Path: (\\S+)");
 
     private final Path workDir;
@@ -129,7 +130,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
             String classpath = resource("lib.classpath").trim();
             Map<String, List<String>> javaOpts =
-                    javaOpts(Files.readString(confDir.resolve("config.yaml")));
+                    javaOpts(GlobalConfiguration.loadConfiguration(confDir.toString()));
             StandaloneFlinkCluster cluster =
                     new StandaloneFlinkCluster(
                             workDir, confDir, classpath, javaOpts, restPort, promPorts);
@@ -364,8 +365,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     /**
-     * {@code java <jvm flags> <env.java.opts.all> <env.java.opts.ROLE> -cp <lib> }, with log4j from
-     * the conf dir: the order of Flink's scripts, so a role's options win.
+     * {@code java <jvm flags> <options of all> <options of the role> -cp <lib> } ({@link
+     * #javaOpts}), with log4j from the conf dir: the order of Flink's scripts, so a role's win.
      */
     private List<String> javaCommand(List<String> jvmFlags, String role) {
         List<String> command = new ArrayList<>();
@@ -497,32 +498,39 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     /**
-     * The configuration's {@code env.java.opts.all} (the Java 17 opens Flink needs) and {@code
-     * env.java.opts.jobmanager}, {@code .taskmanager} and {@code .client}, by the key's last part.
+     * The JVM options of each role ({@code all}, {@code jobmanager}, {@code taskmanager}, {@code
+     * client}) as Flink's scripts put them together: {@code env.java.default-opts.<role>} (the Java
+     * 17 opens Flink needs), then {@code env.java.opts.<role>}.
      */
-    static Map<String, List<String>> javaOpts(String configYaml) {
-        Map<String, List<String>> options = new HashMap<>();
-        for (String line : configYaml.split("\n")) {
-            Matcher option = JAVA_OPTS.matcher(line);
-            if (option.matches()) {
-                options.put(option.group(1), split(unquote(option.group(2))));
-            }
+    static Map<String, List<String>> javaOpts(Configuration conf) {
+        return Map.of(
+                "all",
+                options(conf, CoreOptions.FLINK_DEFAULT_JVM_OPTIONS, CoreOptions.FLINK_JVM_OPTIONS),
+                "jobmanager",
+                options(
+                        conf,
+                        CoreOptions.FLINK_DEFAULT_JM_JVM_OPTIONS,
+                        CoreOptions.FLINK_JM_JVM_OPTIONS),
+                "taskmanager",
+                options(
+                        conf,
+                        CoreOptions.FLINK_DEFAULT_TM_JVM_OPTIONS,
+                        CoreOptions.FLINK_TM_JVM_OPTIONS),
+                "client",
+                options(conf, CoreOptions.FLINK_CLI_JVM_OPTIONS));
+    }
+
+    @SafeVarargs
+    private static List<String> options(Configuration conf, ConfigOption<String>... keys) {
+        List<String> options = new ArrayList<>();
+        for (ConfigOption<String> key : keys) {
+            options.addAll(split(conf.get(key)));
         }
         return options;
     }
 
-    /** A YAML scalar's value: the quotes of a quoted one removed. */
-    private static String unquote(String value) {
-        String trimmed = value.trim();
-        boolean quoted =
-                trimmed.length() >= 2
-                        && (trimmed.startsWith("\"") && trimmed.endsWith("\"")
-                                || trimmed.startsWith("'") && trimmed.endsWith("'"));
-        return quoted ? trimmed.substring(1, trimmed.length() - 1) : trimmed;
-    }
-
     private static List<String> split(String options) {
-        String trimmed = options.trim();
+        String trimmed = options == null ? "" : options.trim();
         return trimmed.isEmpty() ? List.of() : Arrays.asList(trimmed.split("\\s+"));
     }
 

@@ -3,10 +3,15 @@ package com.marketcast.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StandaloneFlinkClusterTest {
 
@@ -34,20 +39,28 @@ class StandaloneFlinkClusterTest {
     }
 
     @Test
-    void javaOptionsAreReadForEveryRoleAsFlinksScriptsReadThem() {
-        String yaml =
-                "env.java.opts.all: --add-opens=java.base/java.lang=ALL-UNNAMED  -Da=1\n"
-                        + "env.java.opts.taskmanager: \"-Xlog:gc*:file=/tmp/tm.log -Db=2\"\n"
-                        + "env.java.opts.jobmanager: '-Dc=3'\n"
-                        + "# env.java.opts.client: -Dcommented=1\n"
-                        + "env.java.opts.unknown: -Dd=4\n";
+    void javaOptionsAreReadForEveryRoleAsFlinksScriptsReadThem(@TempDir Path confDir)
+            throws IOException {
+        Files.writeString(
+                confDir.resolve("config.yaml"),
+                "env.java.default-opts.all: --add-opens=java.base/java.lang=ALL-UNNAMED\n"
+                        + "env.java.opts.all:  -Da=1  -Db=2\n"
+                        + "env.java.opts.taskmanager: \"-Xlog:gc*:file=/tmp/tm.log -Dc=3\"\n"
+                        + "env.java.opts.jobmanager: '-Dd=4'\n"
+                        + "# env.java.opts.client: -Dcommented=1\n");
 
-        assertThat(StandaloneFlinkCluster.javaOpts(yaml))
+        assertThat(
+                        StandaloneFlinkCluster.javaOpts(
+                                GlobalConfiguration.loadConfiguration(confDir.toString())))
                 .containsOnly(
                         entry(
                                 "all",
-                                List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "-Da=1")),
-                        entry("taskmanager", List.of("-Xlog:gc*:file=/tmp/tm.log", "-Db=2")),
-                        entry("jobmanager", List.of("-Dc=3")));
+                                List.of(
+                                        "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                                        "-Da=1",
+                                        "-Db=2")),
+                        entry("taskmanager", List.of("-Xlog:gc*:file=/tmp/tm.log", "-Dc=3")),
+                        entry("jobmanager", List.of("-Dd=4")),
+                        entry("client", List.of()));
     }
 }
