@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.operators.KeyContext;
 
 /**
@@ -95,7 +94,6 @@ final class CachedMarketState {
                 Caffeine.newBuilder()
                         .maximumSize(capacity)
                         .executor(Runnable::run)
-                        .recordStats()
                         .<String, MarketState>evictionListener(this::writeBackPushedOut)
                         .build();
     }
@@ -176,20 +174,6 @@ final class CachedMarketState {
      */
     boolean lastReadHeld() {
         return lastReadHeld;
-    }
-
-    /**
-     * Registers the cache's gauges: {@code hotMarketStateHits} and {@code hotMarketStateMisses}
-     * (reads since the start, a miss reading the keyed state) and {@code hotMarketStatesHeld}, to
-     * size {@code hot-markets} by. Caffeine counts thread-safely, so a reporter may read them.
-     */
-    void registerMetrics(MetricGroup group) {
-        if (capacity == 0) {
-            return;
-        }
-        group.gauge("hotMarketStateHits", () -> recent.stats().hitCount());
-        group.gauge("hotMarketStateMisses", () -> recent.stats().missCount());
-        group.gauge("hotMarketStatesHeld", recent::estimatedSize);
     }
 
     /** How many markets' states wait for {@link #writeBack()}. */

@@ -9,8 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
 import org.apache.flink.streaming.api.operators.KeyContext;
 import org.junit.jupiter.api.Test;
 
@@ -99,28 +97,6 @@ class CachedMarketStateTest {
                         })
                 .isInstanceOf(IOException.class)
                 .hasMessage("disk full");
-    }
-
-    @Test
-    void itsGaugesCountHitsMissesAndStatesHeld() throws Exception {
-        CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 16, NEVER);
-        InterceptingOperatorMetricGroup group = new InterceptingOperatorMetricGroup();
-        cache.registerMetrics(group);
-        stored.key = "m1";
-        cache.update(state("m1", 1), 0); // a write is no read
-        cache.value("m1");
-        cache.value("m1");
-        stored.key = "m2";
-        stored.values.put("m2", state("m2", 5));
-        cache.value("m2");
-        assertThat(((Gauge<?>) group.get("hotMarketStateHits")).getValue()).isEqualTo(2L);
-        assertThat(((Gauge<?>) group.get("hotMarketStateMisses")).getValue()).isEqualTo(1L);
-        assertThat(((Gauge<?>) group.get("hotMarketStatesHeld")).getValue()).isEqualTo(2L);
-
-        InterceptingOperatorMetricGroup none = new InterceptingOperatorMetricGroup();
-        new CachedMarketState(stored, stored, 0, NEVER).registerMetrics(none);
-        assertThat(none.get("hotMarketStateHits")).isNull(); // no cache, no gauges
     }
 
     @Test
