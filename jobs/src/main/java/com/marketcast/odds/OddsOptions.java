@@ -102,7 +102,7 @@ public final class OddsOptions {
                     .defaultValue(4096)
                     .withDescription(
                             "How many markets' states each reducer subtask keeps on the heap in front of"
-                                    + " its keyed state (the markets read often and lately), with 16 times as many"
+                                    + " its keyed state (the markets read last), with 16 times as many"
                                     + " subscriptions, so a hot market's update neither reads its state"
                                     + " nor iterates its subscribers in RocksDB, and its changed state waits"
                                     + " there (hot-market-write-delay); 0 keeps none. Off on the heap"

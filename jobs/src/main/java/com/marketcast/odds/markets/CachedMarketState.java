@@ -1,10 +1,6 @@
 package com.marketcast.odds.markets;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,15 +29,8 @@ import org.apache.flink.streaming.api.operators.KeyContext;
  *       before every scan of the keyed state.
  * </ul>
  *
- * <p>Which markets stay is Caffeine's W-TinyLFU: a market read for the first time waits in a small
- * window and stays only if it is read more often than the market it would push out. Under the
- * feed's skew most misses are markets read once in a while; kept in a plain LRU order, each stayed
- * until thousands of other markets had been read, seconds, and every young collection copied it
- * (BENCHMARKS.md, "The hot markets' caches and the TaskManager's young collections"). Caffeine runs
- * its maintenance on the calling thread ({@code executor(Runnable::run)}), so a changed state is
- * written back inside the {@code put} that pushes it out, on the task's thread, with the current
- * key set to it and then back, like every other write back. The cache is transient and starts empty
- * after every restore.
+ * <p>Each write back sets the keyed state's current key to the market written and then back. The
+ * cache is transient and starts empty after every restore.
  *
  * <p>The cache owns its states and hands them out: a hit returns the cached instance, which the
  * caller changes in place and passes to {@link #update}, so a hit allocates nothing. States cross
@@ -53,13 +42,7 @@ final class CachedMarketState {
     private final ValueState<MarketState> stored;
     private final KeyContext keys;
     private final int capacity;
-    private final Cache<String, MarketState> recent;
-
-    /**
-     * A failed write back of a state pushed out, thrown by the call that pushed it out: Caffeine
-     * logs and drops what its listeners throw.
-     */
-    private RuntimeException evictionFailure;
+    private final LinkedHashMap<String, MarketState> recent;
 
     /**
      * The markets whose cached state is newer than the stored one, with the time of the first
@@ -90,21 +73,16 @@ final class CachedMarketState {
         this.keys = keys;
         this.capacity = capacity;
         this.writeDelayMs = writeDelayMs;
-        this.recent =
-                Caffeine.newBuilder()
-                        .maximumSize(capacity)
-                        .executor(Runnable::run)
-                        .<String, MarketState>evictionListener(this::writeBackPushedOut)
-                        .build();
+        this.recent = new LinkedHashMap<>(16, 0.75f, true);
     }
 
     /**
      * The state of {@code marketId}, the current key; null while it has none. A hit is the cached
-     * state itself; a miss is a copy of the keyed state's, which the cache takes in (and keeps if
-     * the market is read often enough). Without capacity it is what the keyed state returns.
+     * state itself; a miss is a copy of the keyed state's, which the cache keeps from now on.
+     * Without capacity it is what the keyed state returns.
      */
     MarketState value(String marketId) throws IOException {
-        MarketState cached = recent.getIfPresent(marketId);
+        MarketState cached = recent.get(marketId);
         lastReadHeld = cached != null;
         if (cached != null) {
             return cached;
@@ -127,11 +105,10 @@ final class CachedMarketState {
             stored.update(state);
             return;
         }
-        // marked first: should the cache push this very state out at once, it is written back
-        changed.putIfAbsent(state.marketId, now);
-        if (held(state.marketId) != state) {
+        if (recent.get(state.marketId) != state) {
             keep(state.marketId, state); // a new market's first state: the cache takes it over
         }
+        changed.putIfAbsent(state.marketId, now);
         oldestChangeAt = Math.min(oldestChangeAt, now);
         if (oldestChangeAt > now - writeDelayMs) {
             return;
@@ -143,14 +120,14 @@ final class CachedMarketState {
         oldestChangeAt = first.getValue(); // still a bound for the next one once this is written
         if (oldestChangeAt <= now - writeDelayMs) {
             oldest.remove();
-            writeAs(first.getKey(), held(first.getKey()));
+            writeAs(first.getKey(), recent.get(first.getKey()));
         }
     }
 
     /** Removes the state of {@code marketId}, the current key, from both. */
     void clear(String marketId) {
         stored.clear();
-        recent.invalidate(marketId);
+        recent.remove(marketId);
         changed.remove(marketId);
     }
 
@@ -162,7 +139,7 @@ final class CachedMarketState {
         Object current = keys.getCurrentKey();
         for (String marketId : changed.keySet()) {
             keys.setCurrentKey(marketId);
-            stored.update(MarketStateSerializer.INSTANCE.copy(held(marketId)));
+            stored.update(MarketStateSerializer.INSTANCE.copy(recent.get(marketId)));
         }
         changed.clear();
         restore(current);
@@ -183,32 +160,14 @@ final class CachedMarketState {
 
     private void keep(String marketId, MarketState state) throws IOException {
         recent.put(marketId, state);
-        RuntimeException failure = evictionFailure;
-        if (failure != null) {
-            evictionFailure = null;
-            if (failure instanceof UncheckedIOException) {
-                throw ((UncheckedIOException) failure).getCause();
-            }
-            throw failure;
-        }
-    }
-
-    /** The cached state of {@code marketId}, read without counting as a use. */
-    private MarketState held(String marketId) {
-        return recent.policy().getIfPresentQuietly(marketId);
-    }
-
-    /** Caffeine's eviction listener: writes a changed state back as it leaves the cache. */
-    private void writeBackPushedOut(String marketId, MarketState state, RemovalCause cause) {
-        if (changed.remove(marketId) == null) {
+        if (recent.size() <= capacity) {
             return;
         }
-        try {
-            writeAs(marketId, state);
-        } catch (IOException e) {
-            evictionFailure = new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            evictionFailure = e;
+        Iterator<Map.Entry<String, MarketState>> eldest = recent.entrySet().iterator();
+        Map.Entry<String, MarketState> evicted = eldest.next();
+        eldest.remove();
+        if (changed.remove(evicted.getKey()) != null) {
+            writeAs(evicted.getKey(), evicted.getValue());
         }
     }
 

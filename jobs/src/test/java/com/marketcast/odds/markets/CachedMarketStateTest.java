@@ -1,9 +1,7 @@
 package com.marketcast.odds.markets;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,82 +19,27 @@ class CachedMarketStateTest {
     private static final long NEVER = Long.MAX_VALUE;
 
     @Test
-    void aStateWrittenIsReadFromTheHeapAndOnePushedOutFromTheKeyedState() throws Exception {
+    void aStateWrittenIsReadFromTheHeapAndAnEvictedOneFromTheKeyedState() throws Exception {
         CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 4, NEVER);
+        CachedMarketState cache = new CachedMarketState(stored, stored, 1, NEVER);
         stored.key = "m1";
         cache.update(state("m1", 1), 0);
         assertThat(cache.value("m1").version).isEqualTo(1);
         assertThat(stored.reads).isZero();
         assertThat(stored.values).isEmpty(); // not written yet
 
-        for (int m = 2; m <= 20; m++) { // more markets than the cache holds: some are pushed out
-            stored.key = "m" + m;
-            cache.update(state(stored.key, m), 0);
-            assertThat(stored.key).isEqualTo("m" + m); // the current key is set back after a write
-        }
-        assertThat(cache.changedCount()).isLessThanOrEqualTo(4);
-        assertThat(stored.values).hasSize(20 - cache.changedCount()); // each pushed out is written
-        stored.values.forEach((id, written) -> assertThat(written.version).isEqualTo(version(id)));
-
-        for (int m = 1; m <= 20; m++) { // the held ones are read from the heap
-            stored.key = "m" + m;
-            if (!stored.values.containsKey(stored.key)) {
-                assertThat(cache.value(stored.key).version).isEqualTo(m);
-                assertThat(cache.lastReadHeld()).isTrue();
-            }
-        }
-        assertThat(stored.reads).isZero();
-        for (int m = 1; m <= 20; m++) { // and every one reads as it was last set, held or not
-            stored.key = "m" + m;
-            assertThat(cache.value(stored.key).version).isEqualTo(m);
-        }
-        assertThat(stored.reads).isPositive();
-    }
-
-    @Test
-    void aMarketReadOnceDoesNotPushOutMarketsReadOften() throws Exception {
-        CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 100, NEVER);
-        for (int m = 0; m < 1_100; m++) {
-            stored.key = "m" + m;
-            cache.update(state(stored.key, 1), 0);
-        }
-        cache.writeBack();
-        for (int round = 0; round < 10; round++) { // 50 in-play markets, read again and again
-            for (int m = 0; m < 50; m++) {
-                stored.key = "m" + m;
-                cache.value(stored.key);
-            }
-        }
-        for (int m = 50; m < 1_100; m++) { // then a thousand others, each read once
-            stored.key = "m" + m;
-            cache.value(stored.key);
-        }
-        int held = 0;
-        for (int m = 0; m < 50; m++) {
-            stored.key = "m" + m;
-            cache.value(stored.key);
-            held += cache.lastReadHeld() ? 1 : 0;
-        }
-        // W-TinyLFU's frequencies are estimates, so not every one; in LRU order none would be
-        assertThat(held).isGreaterThanOrEqualTo(45);
-    }
-
-    @Test
-    void aFailedWriteBackOfAStatePushedOutFailsTheCallThatPushedItOut() throws Exception {
-        CountingState stored = new CountingState();
-        CachedMarketState cache = new CachedMarketState(stored, stored, 4, NEVER);
-        stored.failWrites = true;
-        assertThatThrownBy(
-                        () -> {
-                            for (int m = 1; m <= 20; m++) {
-                                stored.key = "m" + m;
-                                cache.update(state(stored.key, m), 0);
-                            }
-                        })
-                .isInstanceOf(IOException.class)
-                .hasMessage("disk full");
+        stored.key = "m2"; // another market's write evicts m1 (capacity 1), which is written now
+        cache.update(state("m2", 7), 0);
+        assertThat(stored.values).containsOnlyKeys("m1");
+        assertThat(stored.values.get("m1").version).isEqualTo(1);
+        assertThat(stored.key).isEqualTo("m2"); // and the current key is m2 again
+        stored.key = "m1";
+        assertThat(cache.value("m1").version).isEqualTo(1);
+        assertThat(stored.reads).isEqualTo(1);
+        assertThat(cache.value("m1").version).isEqualTo(1); // and it is held again
+        assertThat(stored.reads).isEqualTo(1);
+        assertThat(stored.values).containsOnlyKeys("m1", "m2"); // m2, changed, was pushed out
+        assertThat(stored.values.get("m2").version).isEqualTo(7);
     }
 
     @Test
@@ -124,16 +67,14 @@ class CachedMarketStateTest {
 
         stored.key = "m1";
         cache.update(state("m1", 4), 0);
-        for (int m = 5; m < 30; m++) { // 25 other markets: some of the 26 changed are pushed out
+        for (int m = 5; m < 30; m++) { // 25 other markets: m2, m1 and m5-m13 are pushed out
             stored.key = "m" + m;
             cache.update(state(stored.key, 1), 0);
         }
-        int pushedOut = 26 - cache.changedCount();
-        assertThat(pushedOut).isGreaterThanOrEqualTo(26 - 16);
-        assertThat(stored.writes).isEqualTo(2 + pushedOut); // written once, as they were pushed out
+        assertThat(stored.values.get("m1").version).isEqualTo(4); // written when pushed out
+        assertThat(stored.writes).isEqualTo(2 + 1 + 9);
         cache.writeBack();
-        assertThat(stored.writes).isEqualTo(2 + 26); // the rest, once each
-        assertThat(stored.values.get("m1").version).isEqualTo(4);
+        assertThat(stored.writes).isEqualTo(2 + 1 + 9 + 16); // the 16 held, once each
         assertThat(stored.key).isEqualTo("m29");
     }
 
@@ -216,11 +157,6 @@ class CachedMarketStateTest {
         assertThat(stored.reads).isEqualTo(3); // the read after the clear and these two
     }
 
-    /** The version the first test gives market {@code "m<n>"}: n. */
-    private static long version(String marketId) {
-        return Long.parseLong(marketId.substring(1));
-    }
-
     private static MarketState state(String marketId, long version) {
         MarketState state = new MarketState(marketId);
         state.version = version;
@@ -236,7 +172,6 @@ class CachedMarketStateTest {
         final List<MarketState> returned = new ArrayList<>();
         int reads;
         int writes;
-        boolean failWrites;
 
         @Override
         public MarketState value() {
@@ -247,10 +182,7 @@ class CachedMarketStateTest {
         }
 
         @Override
-        public void update(MarketState value) throws IOException {
-            if (failWrites) {
-                throw new IOException("disk full");
-            }
+        public void update(MarketState value) {
             writes++;
             written.add(value);
             values.put(key, MarketStateSerializer.INSTANCE.copy(value));
