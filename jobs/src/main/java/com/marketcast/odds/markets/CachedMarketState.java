@@ -5,6 +5,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.streaming.api.operators.KeyContext;
 
 /**
@@ -61,6 +64,9 @@ final class CachedMarketState {
     /** Whether the last {@link #value} found its market held: read before, not pushed out since. */
     private boolean lastReadHeld;
 
+    private Counter hits = new SimpleCounter();
+    private Counter misses = new SimpleCounter();
+
     /**
      * @param stored the market state of the current key
      * @param keys sets the current key of {@code stored} to write back other markets' states
@@ -85,8 +91,10 @@ final class CachedMarketState {
         MarketState cached = recent.get(marketId);
         lastReadHeld = cached != null;
         if (cached != null) {
+            hits.inc();
             return cached;
         }
+        misses.inc();
         MarketState state = stored.value();
         if (state == null || capacity == 0) {
             return state;
@@ -151,6 +159,21 @@ final class CachedMarketState {
      */
     boolean lastReadHeld() {
         return lastReadHeld;
+    }
+
+    /**
+     * Registers the cache's metrics, to size {@code hot-markets} by: the counters {@code
+     * hotMarketStateHits} and {@code hotMarketStateMisses} (reads of a market's state found on the
+     * heap, and read from the keyed state) and the gauge {@code hotMarketStatesHeld}. None without
+     * capacity.
+     */
+    void registerMetrics(MetricGroup group) {
+        if (capacity == 0) {
+            return;
+        }
+        hits = group.counter("hotMarketStateHits");
+        misses = group.counter("hotMarketStateMisses");
+        group.gauge("hotMarketStatesHeld", recent::size);
     }
 
     /** How many markets' states wait for {@link #writeBack()}. */

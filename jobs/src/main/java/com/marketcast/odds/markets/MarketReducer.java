@@ -240,6 +240,7 @@ public class MarketReducer
         queryEvaluations = metrics.counter("queryEvaluations");
         marketsReleased = metrics.counter("closedMarketsReleased");
         feedMetrics = new ReducerMetrics(metrics);
+        market.registerMetrics(metrics);
     }
 
     @Override

@@ -7,6 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
 import org.apache.flink.streaming.api.operators.KeyContext;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +43,28 @@ class CachedMarketStateTest {
         assertThat(stored.reads).isEqualTo(1);
         assertThat(stored.values).containsOnlyKeys("m1", "m2"); // m2, changed, was pushed out
         assertThat(stored.values.get("m2").version).isEqualTo(7);
+    }
+
+    @Test
+    void itsMetricsCountHitsMissesAndStatesHeld() throws Exception {
+        CountingState stored = new CountingState();
+        CachedMarketState cache = new CachedMarketState(stored, stored, 16, NEVER);
+        InterceptingOperatorMetricGroup group = new InterceptingOperatorMetricGroup();
+        cache.registerMetrics(group);
+        stored.key = "m1";
+        cache.update(state("m1", 1), 0); // a write is no read
+        cache.value("m1");
+        cache.value("m1");
+        stored.key = "m2";
+        stored.values.put("m2", state("m2", 5));
+        cache.value("m2");
+        assertThat(((Counter) group.get("hotMarketStateHits")).getCount()).isEqualTo(2);
+        assertThat(((Counter) group.get("hotMarketStateMisses")).getCount()).isEqualTo(1);
+        assertThat(((Gauge<?>) group.get("hotMarketStatesHeld")).getValue()).isEqualTo(2);
+
+        InterceptingOperatorMetricGroup none = new InterceptingOperatorMetricGroup();
+        new CachedMarketState(stored, stored, 0, NEVER).registerMetrics(none);
+        assertThat(none.get("hotMarketStateHits")).isNull(); // no cache, no metrics
     }
 
     @Test
