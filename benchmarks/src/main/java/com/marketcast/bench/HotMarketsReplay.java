@@ -49,13 +49,18 @@ public final class HotMarketsReplay {
     private static String replay(int capacity, boolean tinyLfu, int updates, boolean setup) {
         Workload workload = new Workload(20_000, 20_000, 8, 42);
         long[] pushedOut = new long[1];
+        // the state cache: one of the two, by policy
         Cache<Integer, Boolean> admitted =
-                Caffeine.newBuilder()
-                        .maximumSize(capacity)
-                        .executor(Runnable::run)
-                        .<Integer, Boolean>evictionListener((market, held, cause) -> pushedOut[0]++)
-                        .build();
-        LinkedHashMap<Integer, Boolean> recent = new LinkedHashMap<>(16, 0.75f, true);
+                tinyLfu
+                        ? Caffeine.newBuilder()
+                                .maximumSize(capacity)
+                                .executor(Runnable::run)
+                                .<Integer, Boolean>evictionListener(
+                                        (market, held, cause) -> pushedOut[0]++)
+                                .build()
+                        : null;
+        LinkedHashMap<Integer, Boolean> recent =
+                tinyLfu ? null : new LinkedHashMap<>(16, 0.75f, true);
         LinkedHashMap<Integer, Integer> subscribers = new LinkedHashMap<>(16, 0.75f, true);
         IntPredicate readState =
                 market -> {
