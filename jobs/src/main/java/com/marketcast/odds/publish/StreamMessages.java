@@ -10,9 +10,11 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.marketcast.odds.catalog.EventRow;
 import com.marketcast.odds.markets.MarketState;
 import com.marketcast.odds.markets.Selection;
+import com.marketcast.odds.model.MarketStatus;
 import com.marketcast.odds.model.OddsFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 
 /**
  * Writes the messages of a {@code stream:{channelId}} channel and the {@code market:{id}} mirror
@@ -21,9 +23,10 @@ import java.io.UncheckedIOException;
  * <p>Nothing channel-specific goes into a message, so the reducer writes each change once per odds
  * format and publishes the same bytes to every channel of that format. Jackson's streaming
  * generator over one reused buffer keeps this to a single allocation per message. Every update
- * writes the mirror and a delta, so the fixed names are encoded once ({@link SerializedString}) and
- * prices go through Jackson's fast double writer: both were most of the reducer's JSON time
- * (BENCHMARKS.md). Not thread-safe: one instance per operator instance.
+ * writes the mirror and a delta, so the fixed names and statuses are encoded once ({@link
+ * SerializedString}) and prices are written from their hundredths ({@link PriceText}): both were
+ * most of the reducer's JSON time (BENCHMARKS.md). Not thread-safe: one instance per operator
+ * instance.
  */
 public final class StreamMessages {
     private static final SerializableString TYPE = name("type");
@@ -54,9 +57,16 @@ public final class StreamMessages {
     private static final SerializableString CURRENT = name("current");
     private static final SerializableString REMOVED = name("removed");
 
+    /** The status values, by ordinal: every mirror writes one. */
+    private static final SerializableString[] STATUSES =
+            Arrays.stream(MarketStatus.values())
+                    .map(status -> name(status.name()))
+                    .toArray(SerializableString[]::new);
+
     private final JsonFactory factory =
             JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
     private final ByteArrayBuilder buffer = new ByteArrayBuilder(512);
+    private final PriceText prices = new PriceText();
 
     /** {@code {"type":"snapshot",...,"market":{...}}} in the channel's format. */
     public byte[] snapshot(MarketState market, OddsFormat format, long ts) {
@@ -85,7 +95,7 @@ public final class StreamMessages {
             json.writeFieldName(CHANGES);
             json.writeStartObject();
             if (market.statusVersion > prev) {
-                string(json, STATUS, market.status.name());
+                status(json, market.status);
             }
             if (market.infoVersion > prev) {
                 string(json, NAME, market.name);
@@ -179,13 +189,13 @@ public final class StreamMessages {
      * The enriched market object. Catalog fields (names, type, event details) are null until the
      * catalog provides them; {@code event.eventId} may come from the feed before that.
      */
-    private static void marketObject(JsonGenerator json, MarketState market, OddsFormat format)
+    private void marketObject(JsonGenerator json, MarketState market, OddsFormat format)
             throws IOException {
         json.writeStartObject();
         string(json, MARKET_ID, market.marketId);
         string(json, NAME, market.name);
         string(json, TYPE, market.type);
-        string(json, STATUS, market.status.name());
+        status(json, market.status);
         number(json, VERSION, market.version);
         number(json, UPDATED_AT, market.updatedAt);
         json.writeFieldName(EVENT);
@@ -221,7 +231,7 @@ public final class StreamMessages {
     }
 
     /** A selection; its price and display are null until the feed prices it. */
-    private static void selectionObject(JsonGenerator json, Selection selection, OddsFormat format)
+    private void selectionObject(JsonGenerator json, Selection selection, OddsFormat format)
             throws IOException {
         json.writeStartObject();
         string(json, ID, selection.id);
@@ -231,8 +241,9 @@ public final class StreamMessages {
             string(json, DISPLAY, null);
         } else {
             json.writeFieldName(PRICE);
-            json.writeNumber(selection.price);
-            string(json, DISPLAY, format.display(selection.price));
+            prices.price(json, selection.price);
+            json.writeFieldName(DISPLAY);
+            prices.display(json, selection.price, format);
         }
         json.writeEndObject();
     }
@@ -246,6 +257,11 @@ public final class StreamMessages {
         } else {
             json.writeString(value);
         }
+    }
+
+    private static void status(JsonGenerator json, MarketStatus status) throws IOException {
+        json.writeFieldName(STATUS);
+        json.writeString(STATUSES[status.ordinal()]);
     }
 
     private static void number(JsonGenerator json, SerializableString field, long value)
