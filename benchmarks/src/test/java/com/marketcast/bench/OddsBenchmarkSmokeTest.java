@@ -100,7 +100,8 @@ class OddsBenchmarkSmokeTest {
                 .contains("per subscription:")
                 .contains("JVM heap grown per subscription, by class")
                 .contains("RocksDB states in that checkpoint")
-                .contains("TaskManager killed");
+                .contains("TaskManager killed")
+                .contains("back at its level before the failure");
     }
 
     @Test
