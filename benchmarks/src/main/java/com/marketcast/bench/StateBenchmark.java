@@ -244,11 +244,13 @@ final class StateBenchmark {
             double backSeconds =
                     firstWindow(first, end, killedAt, from -> holds(timeline, from, from + 5_000));
             double levelSeconds =
-                    firstWindow(
-                            first,
-                            end,
-                            killedAt,
-                            from -> p99Ms(timeline.between(from, from + 5_000)) <= levelMs);
+                    before.getTotalCount() == 0
+                            ? Double.NaN // no level to come back to
+                            : firstWindow(
+                                    first,
+                                    end,
+                                    killedAt,
+                                    from -> p99Ms(timeline.between(from, from + 5_000)) <= levelMs);
             out.printf(
                     Locale.ROOT,
                     "  TaskManager killed: the restored job's first output after %.1f s, p99 back"

@@ -14,7 +14,10 @@ import java.io.IOException;
  * delta. Not thread-safe: it reuses one buffer.
  */
 final class PriceText {
-    /** Ten million hundredths: below this the shortest text of the double is plain, no exponent. */
+    /**
+     * 1,000,000.00 in hundredths: well below 10⁷, from where a double's shortest text has an
+     * exponent.
+     */
     private static final long PLAIN_LIMIT = 100_000_000L;
 
     private final char[] digits = new char[12];
